@@ -1,0 +1,175 @@
+"""Merging one event into a customer's facts, independent of arrival order.
+
+Rules (DOMAIN.md "Customer state"):
+- profile fields and the override: last writer wins by (occurred_at, event_id);
+- salaries: the two newest by (occurred_at, event_id) are kept, newest is current;
+- installments: merged, never replaced: a paid installment stays paid (earliest full
+  payment date), the worst days past due seen is kept;
+- mortgages: an open and a close are both remembered, so a close that arrives before
+  its open still closes it;
+- purchases and responses: only the latest date per calendar month / overall matters.
+Each rule is a max or a union, which is what makes the result order-insensitive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC
+from decimal import Decimal
+
+from schemas.events import (
+    CustomerEvent,
+    EngagementRecorded,
+    LoanOverdue,
+    LoanRepayment,
+    MortgageClosed,
+    MortgageOpened,
+    ProfileUpdated,
+    PurchaseMade,
+    SalaryChanged,
+    TierOverride,
+)
+from tierstream.core.state import (
+    CustomerState,
+    Installment,
+    Mortgage,
+    Override,
+    ProfileField,
+    Salary,
+    Stamp,
+)
+from tierstream.policy import Policy
+
+
+class EventRejected(ValueError):
+    """A well-formed event the policy cannot accept; it goes to the dead-letter topic."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What merging did, for alerts and counters."""
+
+    replaced_income: Decimal | None = None  # set when this salary became the current one
+    note: str | None = None  # e.g. "unknown_mortgage_closed" (a counted no-op)
+
+
+PROFILE_FIELDS = ("education", "occupation", "employer_id", "employment_type")
+
+
+def stamp_of(event: CustomerEvent) -> Stamp:
+    return Stamp(at=event.occurred_at.astimezone(UTC), event_id=event.event_id)
+
+
+def merge(state: CustomerState, event: CustomerEvent, policy: Policy) -> MergeResult:
+    """Merge `event` into `state` in place. Raises EventRejected for a policy rejection."""
+    stamp = stamp_of(event)
+    result = MergeResult()
+    match event:
+        case ProfileUpdated():
+            _merge_profile(state, event, stamp)
+        case SalaryChanged():
+            result = _merge_salary(state, event, stamp, policy)
+        case MortgageOpened():
+            mortgage = state.mortgages.setdefault(event.data.loan_id, Mortgage())
+            if mortgage.opened is None or stamp.key() < mortgage.opened.key():
+                mortgage.opened = stamp
+        case MortgageClosed():
+            known = event.data.loan_id in state.mortgages
+            mortgage = state.mortgages.setdefault(event.data.loan_id, Mortgage())
+            if mortgage.closed is None or stamp.key() < mortgage.closed.key():
+                mortgage.closed = stamp
+            if not known:
+                result = MergeResult(note="unknown_mortgage_closed")
+        case LoanRepayment():
+            _merge_repayment(state, event)
+        case LoanOverdue():
+            inst = _installment(state, event.data.loan_id, event.data.installment, event)
+            inst.worst_reported_days_past_due = max(
+                inst.worst_reported_days_past_due, event.data.days_past_due
+            )
+        case PurchaseMade():
+            day = stamp.at.date()
+            month = f"{day.year:04d}-{day.month:02d}"
+            previous = state.purchase_months.get(month)
+            state.purchase_months[month] = day if previous is None else max(previous, day)
+        case EngagementRecorded():
+            if event.data.outcome == "responded" and (
+                state.last_response_at is None or stamp.at > state.last_response_at
+            ):
+                state.last_response_at = stamp.at
+        case TierOverride():
+            if state.override is None or stamp.key() > state.override.stamp.key():
+                expires = event.data.expires_at
+                state.override = Override(
+                    tier=event.data.tier,
+                    reason=event.data.reason,
+                    approved_by=event.data.approved_by,
+                    expires_at=expires.astimezone(UTC) if expires else None,
+                    stamp=stamp,
+                )
+    if state.as_of is None or stamp.at > state.as_of:
+        state.as_of = stamp.at
+    return result
+
+
+def _merge_profile(state: CustomerState, event: ProfileUpdated, stamp: Stamp) -> None:
+    for name in PROFILE_FIELDS:
+        value = getattr(event.data, name)
+        if value is None:
+            continue  # absent fields keep their value
+        if name == "occupation":
+            value = value.strip().lower()
+        current: ProfileField | None = getattr(state, name)
+        if current is None or stamp.key() > current.stamp.key():
+            setattr(state, name, ProfileField(value=value, stamp=stamp))
+
+
+def _merge_salary(
+    state: CustomerState, event: SalaryChanged, stamp: Stamp, policy: Policy
+) -> MergeResult:
+    rate = policy.currencies.get(event.data.currency)
+    if rate is None:
+        accepted = ", ".join(sorted(policy.currencies))
+        raise EventRejected(
+            "unsupported_currency",
+            f"data.currency {event.data.currency!r} has no rate in policy "
+            f"{policy.version} (accepted: {accepted})",
+        )
+    salary = Salary(monthly_income_cny=event.data.monthly_income * rate, stamp=stamp)
+    previous_current = state.salaries[0] if state.salaries else None
+    if any(s.stamp.key() == stamp.key() for s in state.salaries):
+        return MergeResult()
+    newest_two = sorted([*state.salaries, salary], key=lambda s: s.stamp.key(), reverse=True)[:2]
+    state.salaries = newest_two
+    if newest_two[0] is salary and previous_current is not None:
+        return MergeResult(replaced_income=previous_current.monthly_income_cny)
+    return MergeResult()
+
+
+def _installment(
+    state: CustomerState, loan_id: str, number: int, event: LoanRepayment | LoanOverdue
+) -> Installment:
+    key = f"{loan_id}#{number}"
+    inst = state.installments.get(key)
+    if inst is None:
+        inst = Installment(loan_id=loan_id, number=number, due_date=event.data.due_date)
+        state.installments[key] = inst
+    elif event.data.due_date < inst.due_date:
+        inst.due_date = event.data.due_date  # conflicting reports: the earliest due date
+    return inst
+
+
+def _merge_repayment(state: CustomerState, event: LoanRepayment) -> None:
+    data = event.data
+    inst = _installment(state, data.loan_id, data.installment, event)
+    late_by = (data.paid_date - data.due_date).days
+    inst.worst_reported_days_past_due = max(inst.worst_reported_days_past_due, late_by, 0)
+    if data.amount_paid >= data.amount_due and (
+        inst.paid_date is None or data.paid_date < inst.paid_date
+    ):
+        inst.paid_date = data.paid_date

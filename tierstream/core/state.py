@@ -1,0 +1,135 @@
+"""Per-customer state: the facts derived from events, plus the last decision.
+
+Facts are merged so that arrival order does not matter (see `facts.py`); only the
+decision bookkeeping at the bottom (`tier`, `grade`, `a_qualified_since`, alerted
+buckets) depends on the order events arrived in. The model is stored as JSON in
+the worker's table, so every field has a JSON form (money as decimal strings).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from schemas.events import Education, EmploymentType, Tier
+from schemas.outputs import Grade
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Stamp(_Model):
+    """When a fact was stated: last-writer-wins compares (at, event_id)."""
+
+    at: datetime
+    event_id: str
+
+    def key(self) -> tuple[datetime, str]:
+        return (self.at, self.event_id)
+
+
+class ProfileField(_Model):
+    value: str | None
+    stamp: Stamp
+
+
+class Salary(_Model):
+    monthly_income_cny: Decimal
+    stamp: Stamp
+
+
+class Mortgage(_Model):
+    opened: Stamp | None = None
+    closed: Stamp | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.opened is not None and self.closed is None
+
+
+class Installment(_Model):
+    loan_id: str
+    number: int
+    due_date: date
+    worst_reported_days_past_due: int = 0
+    paid_date: date | None = None  # earliest date of a full payment; None while unpaid
+    alerted_bucket: int = 0  # decision bookkeeping: highest overdue bucket alerted
+
+    @property
+    def paid(self) -> bool:
+        return self.paid_date is not None
+
+    def days_past_due(self, as_of: date) -> int:
+        """Worst days past due; an unpaid installment keeps ageing with event time."""
+        if self.paid_date is not None:
+            return max(self.worst_reported_days_past_due, (self.paid_date - self.due_date).days)
+        return max(self.worst_reported_days_past_due, (as_of - self.due_date).days)
+
+    def paid_on_time(self) -> bool:
+        return (
+            self.paid_date is not None
+            and self.paid_date <= self.due_date
+            and self.worst_reported_days_past_due == 0
+        )
+
+
+class Override(_Model):
+    tier: Tier | None
+    reason: str
+    approved_by: str
+    expires_at: datetime | None
+    stamp: Stamp
+
+    def active_at(self, as_of: datetime) -> bool:
+        return self.tier is not None and (self.expires_at is None or as_of < self.expires_at)
+
+
+class CustomerState(_Model):
+    customer_id: str
+    as_of: datetime | None = None
+    seen_event_ids: dict[str, date] = {}
+
+    education: ProfileField | None = None
+    occupation: ProfileField | None = None
+    employer_id: ProfileField | None = None
+    employment_type: ProfileField | None = None
+    salaries: list[Salary] = []  # the two newest by stamp, newest first
+    mortgages: dict[str, Mortgage] = {}
+    installments: dict[str, Installment] = {}  # key "loan_id#number"
+    purchase_months: dict[str, date] = {}  # "YYYY-MM" -> latest purchase date in that month
+    last_response_at: datetime | None = None  # latest engagement with outcome "responded"
+    override: Override | None = None
+
+    # Decision bookkeeping (order-dependent by design: hysteresis and alerts).
+    tier: Tier | None = None
+    grade: Grade | None = None
+    a_qualified_since: datetime | None = None
+
+    @property
+    def income(self) -> Decimal | None:
+        return self.salaries[0].monthly_income_cny if self.salaries else None
+
+    @property
+    def education_value(self) -> Education | None:
+        value = self.education.value if self.education else None
+        return value  # type: ignore[return-value]  # only validated Education values are stored
+
+    @property
+    def employment_type_value(self) -> EmploymentType | None:
+        value = self.employment_type.value if self.employment_type else None
+        return value  # type: ignore[return-value]
+
+    def as_of_date(self) -> date:
+        if self.as_of is None:
+            raise ValueError("state has no events yet")
+        return self.as_of.date()
+
+    def facts(self) -> dict[str, object]:
+        """The order-insensitive part of the state (what shuffled histories must agree on)."""
+        dumped = self.model_dump(exclude={"tier", "grade", "a_qualified_since"})
+        for inst in dumped["installments"].values():
+            inst.pop("alerted_bucket")
+        return dumped
