@@ -1,0 +1,22 @@
+"""Starting a worker process: load the policy (fail fast), build the app, run it."""
+
+from __future__ import annotations
+
+import logging
+
+import faust
+
+from streams.app import create_app
+from tierstream.policy import load_policy
+from tierstream.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(settings: Settings) -> None:
+    """Blocks until the worker is stopped (SIGINT/SIGTERM); a bad policy raises first."""
+    policy = load_policy(settings.policy_file)
+    tier_app = create_app(settings, policy)
+    log.info("policy %s loaded from %s", policy.version, settings.policy_file)
+    worker = faust.Worker(tier_app.app, loglevel=settings.log_level)
+    worker.execute_from_commandline()

@@ -1,0 +1,53 @@
+"""Runtime settings: read once at start-up from `TIERSTREAM_*` environment variables.
+
+The object is frozen; code receives it as an argument rather than reading the
+environment itself, so tests build their own `Settings(...)` with unique topics.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tierstream.policy import DEFAULT_POLICY_FILE
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIERSTREAM_", frozen=True, extra="forbid")
+
+    bootstrap_servers: str = Field(
+        "localhost:9092", description="Comma-separated host:port list of the Kafka brokers."
+    )
+    app_id: str = Field("tierstream", description="faust app id: consumer group and changelog prefix.")
+
+    input_topic: str = "customer-events"
+    tier_changes_topic: str = "customer-tier-changes"
+    alerts_topic: str = "customer-alerts"
+    latest_topic: str = "customer-tiers"
+    dlq_topic: str = "customer-events-dlq"
+    partitions: Annotated[int, Field(ge=1, le=1024)] = 8
+    replication_factor: Annotated[int, Field(ge=1, le=16)] = 1
+
+    policy_file: Path = DEFAULT_POLICY_FILE
+    max_message_bytes: Annotated[int, Field(ge=1024)] = 65536
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
+
+    store: str = Field("rocksdb://", description="faust table store: rocksdb:// or memory://")
+    data_dir: Path = Path("data")
+    web_host: str = "127.0.0.1"
+    web_port: Annotated[int, Field(ge=1, le=65535)] = 6066
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    def broker_urls(self) -> list[str]:
+        return [f"kafka://{hp.strip()}" for hp in self.bootstrap_servers.split(",") if hp.strip()]
+
+    def output_topics(self) -> tuple[str, str, str, str]:
+        return (self.tier_changes_topic, self.alerts_topic, self.latest_topic, self.dlq_topic)
+
+
+def load_settings() -> Settings:
+    """The one place the environment is read."""
+    return Settings()
