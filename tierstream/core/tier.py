@@ -11,8 +11,12 @@ from dataclasses import dataclass
 
 from schemas.events import Tier
 from schemas.outputs import Grade, Reason
-from tierstream.core.history import episodes_in, installment_views, purchase_months_in
-from tierstream.core.history import responded_within
+from tierstream.core.history import (
+    episodes_in,
+    installment_views,
+    purchase_months_in,
+    responded_within,
+)
 from tierstream.core.reasons import money, reason
 from tierstream.core.state import CustomerState
 from tierstream.policy import Policy
@@ -127,7 +131,8 @@ def _b_criteria(state: CustomerState, policy: Policy) -> list[Reason]:
     responded = responded_within(state, policy.windows.engagement_days)
     months = purchase_months_in(state, policy.windows.purchase_days)
     rule = crit.engaged_irregular
-    if responded is not None and rule.min_purchase_months <= len(months) <= rule.max_purchase_months:
+    irregular = rule.min_purchase_months <= len(months) <= rule.max_purchase_months
+    if responded is not None and irregular:
         held.append(reason(
             "engaged_irregular",
             f"B: responded to an engagement on {responded.date().isoformat()} and bought in "

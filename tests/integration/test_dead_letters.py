@@ -1,0 +1,72 @@
+"""Every bad input of DOMAIN.md lands in the DLQ with its reason and source; the stream goes on."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from tests.integration.harness import WorkerProcess, event, produce, read_until
+from tierstream.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+CID = "C-DLQ-1"
+
+
+def valid(n: int) -> tuple[bytes, bytes]:
+    return event(f"ok{n}", CID, "purchase.made", f"2026-02-0{n}T10:00:00Z",
+                 product="deposit", amount="100")
+
+
+def body(**over: object) -> bytes:
+    base: dict[str, object] = {
+        "event_id": "bad", "customer_id": CID, "type": "purchase.made",
+        "occurred_at": "2026-02-01T10:00:00Z", "data": {"product": "fund", "amount": 10},
+    }
+    base.update(over)
+    return json.dumps(base).encode()
+
+
+BAD: list[tuple[str, bytes | None, bytes]] = [
+    ("not_json", CID.encode(), b"{this is not json"),
+    ("unknown_type", CID.encode(), body(type="account.hacked")),
+    ("missing_field", CID.encode(), body(data={"product": "fund"})),
+    ("invalid_field", CID.encode(), body(type="engagement.recorded",
+                                         data={"channel": "fax", "outcome": "responded"})),
+    ("negative_amount", CID.encode(), body(data={"product": "fund", "amount": -5})),
+    ("naive_timestamp", CID.encode(), body(occurred_at="2026-02-01T10:00:00")),
+    ("too_large", CID.encode(), body(data={"product": "x" * 70_000, "amount": 1})),
+    ("key_mismatch", b"C-SOMEONE-ELSE", body()),
+    ("unsupported_currency", CID.encode(), body(
+        type="salary.changed", data={"monthly_income": 100, "currency": "XAU"})),
+]
+
+
+async def test_each_bad_input_is_dead_lettered_and_later_events_still_apply(
+    settings: Settings, worker: WorkerProcess
+) -> None:
+    records: list[tuple[bytes | None, bytes]] = []
+    for n, (_, key, value) in enumerate(BAD, start=1):
+        records += [(key, value), valid(n)]
+    metas = await produce(settings, records)
+    s = settings
+    seen = await read_until(
+        s, [s.dlq_topic, s.latest_topic],
+        lambda seen: len(seen[s.dlq_topic]) >= len(BAD)
+        and len(seen[s.latest_topic]) >= len(BAD),
+        worker=worker,
+    )
+    by_source = {(v["source"]["partition"], v["source"]["offset"]): v for v in seen[s.dlq_topic]}
+    assert len(by_source) == len(BAD)
+    for (reason, key, value), meta in zip(BAD, metas[::2], strict=True):
+        letter = by_source[(meta.partition, meta.offset)]  # where it came from
+        assert letter["reason"] == reason
+        assert letter["source"]["topic"] == s.input_topic
+        assert base64.b64decode(letter["source"]["value_base64"]) == value  # original bytes
+        assert letter["_key"] == (key.decode() if key else None)
+        assert letter["detail"]
+    # Each valid event after a bad one was applied: one latest-tier record each.
+    assert len(seen[s.latest_topic]) == len(BAD)
+    assert seen[s.latest_topic][-1]["as_of"].startswith(f"2026-02-0{len(BAD)}")

@@ -1,0 +1,145 @@
+"""A deterministic synthetic stream of bank customer events, for the demo and benchmarks.
+
+`generate(customers, seed)` gives every customer a persona (see `personas.py`) and
+about twelve months of events, then merges all timelines into one stream in global
+event-time order, so a live demo shows customers evolving over simulated months.
+Values are the wire format of `customer-events` (DOMAIN.md "Input events"); keys are
+the customer id. With `invalid_ratio > 0`, deliberately bad records (not JSON,
+unknown type, negative amount, naive timestamp, key/body mismatch) are interleaved
+to exercise the dead-letter topic.
+
+The same arguments always give the same bytes: every random choice comes from a
+`random.Random` seeded by the seed and the customer's number, so one customer's
+timeline does not depend on how many other customers are generated.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from operator import itemgetter
+
+from tierstream.demo.personas import PERSONAS, JsonObject, Persona, Timeline
+
+DEFAULT_START = datetime(2026, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+SCHEMA_VERSION = 1
+INVALID_KINDS = ("not_json", "unknown_type", "negative_amount", "naive_timestamp", "key_mismatch")
+_SALT = "tierstream-demo"
+_MAX_START_JITTER_DAYS = 27  # customers open their accounts over the first four weeks
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One input record: Kafka key and value bytes."""
+
+    key: bytes | None
+    value: bytes
+
+
+def customer_id(number: int, prefix: str = "") -> str:
+    """Customer ids are 1-based: 1 -> "C000001" (with a prefix: "R1-C000001")."""
+    return f"{prefix}C{number:06d}"
+
+
+def assign_personas(customers: int, seed: int = 7) -> list[Persona]:
+    """Personas of customers 1..n: each block of `personas.DECK_SIZE` customers is a
+    shuffled deck holding every persona `weight` times, so even a small demo meets them all."""
+    deck = [p for p in PERSONAS for _ in range(p.weight)]
+    assigned: list[Persona] = []
+    block = 0
+    while len(assigned) < customers:
+        hand = deck.copy()
+        random.Random(f"{_SALT}:{seed}:deck:{block}").shuffle(hand)
+        assigned.extend(hand)
+        block += 1
+    return assigned[:customers]
+
+
+def generate(
+    customers: int,
+    seed: int = 7,
+    start: datetime = DEFAULT_START,
+    invalid_ratio: float = 0.0,
+    id_prefix: str = "",
+) -> Iterator[Record]:
+    """Records of `customers` customers in event-time order; `invalid_ratio` of all
+    records (approximately) are deliberately invalid. `id_prefix` is put before every
+    customer id (the demo uses one per run, so reruns show new customers)."""
+    if customers < 0:
+        raise ValueError("customers must not be negative")
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise ValueError("start must carry a UTC offset")
+    if not 0.0 <= invalid_ratio < 1.0:
+        raise ValueError("invalid_ratio must be in [0, 1)")
+    timelines = [
+        _timeline(number, persona, seed, start, id_prefix)
+        for number, persona in enumerate(assign_personas(customers, seed), start=1)
+    ]
+    merged = heapq.merge(*timelines, key=itemgetter(0))
+    # k invalid records per valid one, on average, makes `invalid_ratio` of the total.
+    per_valid = invalid_ratio / (1.0 - invalid_ratio)
+    bad_rng = random.Random(f"{_SALT}:{seed}:invalid")
+    for _, number, event in merged:
+        key = event["customer_id"].encode()
+        yield Record(key, _dumps(event))
+        if per_valid:
+            extra = int(per_valid) + (bad_rng.random() < per_valid % 1.0)
+            for _ in range(extra):
+                yield _corrupt(event, number, customers, bad_rng, id_prefix)
+
+
+def _timeline(
+    number: int, persona: Persona, seed: int, start: datetime, prefix: str
+) -> list[tuple[datetime, int, JsonObject]]:
+    """One customer's events, sorted by occurred_at, as (occurred_at, number, event)."""
+    rng = random.Random(f"{_SALT}:{seed}:customer:{number}")
+    cid = customer_id(number, prefix)
+    origin = start + timedelta(days=rng.randint(0, _MAX_START_JITTER_DAYS))
+    timeline = Timeline(cid, rng, origin)
+    persona.build(timeline)
+    timeline.campaigns()
+    out = []
+    for n, (at, _, type_, data) in enumerate(sorted(timeline.entries, key=itemgetter(0, 1)), 1):
+        out.append((at, number, {
+            "event_id": f"e-{cid}-{n}",
+            "customer_id": cid,
+            "type": type_,
+            "occurred_at": at.isoformat(),
+            "schema_version": SCHEMA_VERSION,
+            "data": data,
+        }))
+    return out
+
+
+def _dumps(event: JsonObject) -> bytes:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _corrupt(
+    event: JsonObject, number: int, customers: int, rng: random.Random, prefix: str
+) -> Record:
+    """A bad record modelled on a real event, as a faulty upstream system would send it."""
+    kind = rng.choice(INVALID_KINDS)
+    key = event["customer_id"].encode()
+    bad: JsonObject = {**event, "event_id": f"{event['event_id']}-bad"}
+    if kind == "not_json":
+        value = _dumps(bad)
+        return Record(key, value[: rng.randint(1, len(value) - 1)])  # cut off mid-message
+    if kind == "unknown_type":
+        bad["type"] = rng.choice(["account.frozen", "card.swiped", "salary.updated"])
+    elif kind == "negative_amount":
+        amount = rng.randrange(1_000, 50_001, 100)
+        if rng.random() < 0.5:
+            bad.update(type="purchase.made", data={"product": "fund", "amount": -amount})
+        else:
+            bad.update(type="salary.changed", data={"monthly_income": f"-{amount}.00"})
+    elif kind == "naive_timestamp":
+        bad["occurred_at"] = bad["occurred_at"][:19]  # the offset dropped
+    else:  # key_mismatch: keyed as the next customer
+        other = number % customers + 1
+        key = customer_id(other if other != number else number + 1, prefix).encode()
+    return Record(key, _dumps(bad))
