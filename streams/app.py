@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import faust
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from streams.metrics import Metrics
 from streams.processor import Clock, Processor, RawRecord, utcnow
@@ -56,6 +55,7 @@ def create_app(
         producer_acks=-1,
         web_enabled=True,
         web_host=settings.web_host,
+        web_bind=settings.web_host,
         web_port=settings.web_port,
         web_in_thread=False,
         key_serializer="raw",  # tables and any topic without its own serializer
@@ -98,9 +98,10 @@ def create_app(
 
     app.page("/metrics")(metrics_page)
 
-    @app.task
     async def announce() -> None:
         log.info("tierstream worker up: policy %s, input %s (%d partitions), store %s",
                  policy.version, settings.input_topic, n, settings.store)
+
+    app.task(announce)
 
     return TierApp(app=app, processor=processor, metrics=metrics, registry=registry)

@@ -37,7 +37,7 @@ def utcnow() -> datetime:
 
 def default_partition(key: bytes, partitions: int) -> int:
     """The partition Kafka's default (murmur2) partitioner picks for `key`."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,8 @@ class Processor:
             ),
             rejected_at=self.clock(),
         )
-        await self.send(self.settings.dlq_topic, record.key, letter.model_dump_json().encode(), None)
+        value = letter.model_dump_json().encode()
+        await self.send(self.settings.dlq_topic, record.key, value, None)
         self.metrics.events_rejected.labels(rejection.reason).inc()
 
 

@@ -20,6 +20,7 @@ async def produce(
     rate: float = 0.0,
     limit: int | None = None,
     invalid_ratio: float = 0.0,
+    id_prefix: str = "",
 ) -> int:
     """Send records keyed by customer id (default partitioner); returns how many were sent."""
     producer = AIOKafkaProducer(
@@ -30,7 +31,7 @@ async def produce(
     sent = 0
     started = time.monotonic()
     try:
-        records = generate(customers, seed=seed, invalid_ratio=invalid_ratio)
+        records = generate(customers, seed=seed, invalid_ratio=invalid_ratio, id_prefix=id_prefix)
         for record in itertools.islice(records, limit):
             await producer.send(settings.input_topic, key=record.key, value=record.value)
             sent += 1

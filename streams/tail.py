@@ -15,11 +15,15 @@ from tierstream.settings import Settings
 @dataclass(frozen=True)
 class TailFilter:
     customer: str | None = None
+    customer_prefix: str | None = None
     tier: str | None = None
     alert_type: str | None = None
 
     def accepts(self, value: dict[str, Any]) -> bool:
-        if self.customer and value.get("customer_id") != self.customer:
+        cid = str(value.get("customer_id", ""))
+        if self.customer and cid != self.customer:
+            return False
+        if self.customer_prefix and not cid.startswith(self.customer_prefix):
             return False
         tier = value.get("current", {}).get("tier") if "current" in value else value.get("tier")
         if self.tier and tier != self.tier:

@@ -6,6 +6,8 @@ defaults (one partition); so the demo, the tests and operators create them up fr
 
 from __future__ import annotations
 
+import contextlib
+
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -30,10 +32,8 @@ async def create_topics(settings: Settings) -> list[str]:
         existing = set(await admin.list_topics())
         missing = [t for t in topic_specs(settings) if t.name not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another worker was faster
                 await admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # created concurrently by another worker: fine
         return [t.name for t in missing]
     finally:
         await admin.close()

@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from tierstream.policy import PolicyError, load_policy
 from tierstream.settings import Settings, load_settings
+
+T = TypeVar("T")
 
 
 class CliError(Exception):
@@ -41,7 +44,8 @@ def _produce(args: argparse.Namespace, settings: Settings) -> int:
     from streams.produce import produce
 
     sent = _run(produce(settings, customers=args.customers, seed=args.seed, rate=args.rate,
-                        limit=args.limit, invalid_ratio=args.invalid_ratio), settings)
+                        limit=args.limit, invalid_ratio=args.invalid_ratio,
+                        id_prefix=args.id_prefix), settings)
     print(f"sent {sent} records to {settings.input_topic}", file=sys.stderr)
     return 0
 
@@ -49,7 +53,8 @@ def _produce(args: argparse.Namespace, settings: Settings) -> int:
 def _tail(args: argparse.Namespace, settings: Settings) -> int:
     from streams.tail import TailFilter, tail
 
-    filt = TailFilter(customer=args.customer, tier=args.tier, alert_type=args.alert_type)
+    filt = TailFilter(customer=args.customer, customer_prefix=args.customer_prefix,
+                      tier=args.tier, alert_type=args.alert_type)
     _run(tail(settings, filt, args.from_beginning, limit=args.limit), settings)
     return 0
 
@@ -68,11 +73,11 @@ def _policy_check(args: argparse.Namespace, settings: Settings | None) -> int:
     return 0
 
 
-def _run(coro: object, settings: Settings) -> object:
+def _run(coro: Coroutine[Any, Any, T], settings: Settings) -> T | None:
     from aiokafka.errors import KafkaConnectionError
 
     try:
-        return asyncio.run(coro)  # type: ignore[arg-type]
+        return asyncio.run(coro)
     except KafkaConnectionError as exc:
         raise CliError(f"cannot reach Kafka at {settings.bootstrap_servers}: {exc}") from None
     except KeyboardInterrupt:
@@ -103,10 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     produce.add_argument("--limit", type=int, default=None, help="stop after N records")
     produce.add_argument("--invalid-ratio", type=float, default=0.0,
                          help="share of deliberately invalid records (shows the DLQ)")
+    produce.add_argument("--id-prefix", default="", help="put before every customer id")
     produce.set_defaults(func=_produce)
 
     tail = sub.add_parser("tail", help="show tier changes and alerts as they happen")
     tail.add_argument("--customer", help="only this customer id")
+    tail.add_argument("--customer-prefix", help="only customer ids starting with this")
     tail.add_argument("--tier", choices=["A", "B", "C", "D"], help="only this (new) tier")
     tail.add_argument("--alert-type", help="only alerts of this type")
     tail.add_argument("--from-beginning", action="store_true", help="replay the topics first")

@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     bootstrap_servers: str = Field(
         "localhost:9092", description="Comma-separated host:port list of the Kafka brokers."
     )
-    app_id: str = Field("tierstream", description="faust app id: consumer group and changelog prefix.")
+    app_id: str = Field(
+        "tierstream", description="faust app id: consumer group and changelog topic prefix."
+    )
 
     input_topic: str = "customer-events"
     tier_changes_topic: str = "customer-tier-changes"
