@@ -94,7 +94,7 @@ run_class() {
 }
 
 port_open() {
-    (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null
+    (exec 3<>"/dev/tcp/$HOST/${1:-$PORT}") 2>/dev/null
 }
 
 # A real Kafka metadata round trip, not just an open socket.
@@ -105,14 +105,19 @@ broker_answers() {
         >/dev/null 2>&1
 }
 
+# True if $1 is a live Kafka broker process. Checking the command line also
+# guards against a stale pid reused by another process, and against zombies
+# (their cmdline is empty; kill -0 alone would succeed).
+is_broker_pid() {
+    [[ -n "$1" ]] && tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" | grep -q 'kafka\.Kafka'
+}
+
 our_pid() {
     # Prints the pid of the broker this script started, if it is alive.
     [[ -f "$PID_FILE" ]] || return 1
     local pid
     pid="$(cat "$PID_FILE")"
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-    # Guard against a stale pid file whose pid now belongs to something else.
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka' || return 1
+    is_broker_pid "$pid" || return 1
     echo "$pid"
 }
 
@@ -151,10 +156,11 @@ format_storage() {
 wait_ready() {
     local pid="$1" deadline=$((SECONDS + START_TIMEOUT))
     until broker_answers; do
-        if ! kill -0 "$pid" 2>/dev/null; then
+        if ! is_broker_pid "$pid"; then
             rm -f "$PID_FILE"
-            tail -n 30 "$LOG_DIR/kafka.out" >&2 || true
-            die "broker exited during startup (see $LOG_DIR/server.log)"
+            grep -E 'ERROR|FATAL|Caused by' "$LOG_DIR/kafka.out" | tail -n 5 >&2 \
+                || tail -n 5 "$LOG_DIR/kafka.out" >&2 || true
+            die "broker exited during startup (see $LOG_DIR/kafka.out and server.log)"
         fi
         if ((SECONDS >= deadline)); then
             die "broker did not answer on $BOOTSTRAP within ${START_TIMEOUT}s (see $LOG_DIR/server.log)"
@@ -179,14 +185,20 @@ cmd_start() {
         return 0
     fi
 
+    if port_open "$CONTROLLER_PORT"; then
+        die "controller port $HOST:$CONTROLLER_PORT is taken (set KAFKA_LOCAL_CONTROLLER_PORT)"
+    fi
+
     cmd_fetch
     mkdir -p "$DATA_DIR" "$LOG_DIR" "$KRAFT_DIR"
     write_config
     format_storage
 
     log "starting Kafka $(kafka_version) (data in $DATA_DIR)"
+    rm -f "$PID_FILE"
     # setsid: own session, so a Ctrl-C in the calling terminal does not hit it;
     # all std streams redirected, so callers capturing output do not block.
+    # shellcheck disable=SC2016  # $$, $0 and $@ belong to the inner shell
     setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
         "$JAVA" "-Xms$HEAP" "-Xmx$HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
         -Djava.awt.headless=true \
@@ -194,9 +206,8 @@ cmd_start() {
         -cp "$LIB_DIR/*" kafka.Kafka "$CONFIG" \
         </dev/null >"$LOG_DIR/kafka.out" 2>&1 &
     # Wait for the pid file written by the child.
-    local i
-    for i in $(seq 50); do
-        [[ -s "$PID_FILE" ]] && break
+    local tries=50
+    until [[ -s "$PID_FILE" ]] || ((--tries == 0)); do
         sleep 0.1
     done
     pid="$(cat "$PID_FILE" 2>/dev/null)" || die "broker process did not start"
@@ -215,7 +226,7 @@ cmd_stop() {
     log "stopping broker (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     local deadline=$((SECONDS + STOP_TIMEOUT))
-    while kill -0 "$pid" 2>/dev/null; do
+    while is_broker_pid "$pid"; do
         if ((SECONDS >= deadline)); then
             log "still running after ${STOP_TIMEOUT}s, sending SIGKILL"
             kill -KILL "$pid" 2>/dev/null || true

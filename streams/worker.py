@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import faust
 
 from streams.app import create_app
+from streams.topics import create_topics
 from tierstream.policy import load_policy
 from tierstream.settings import Settings
 
@@ -16,6 +18,9 @@ log = logging.getLogger(__name__)
 def run_worker(settings: Settings) -> None:
     """Blocks until the worker is stopped (SIGINT/SIGTERM); a bad policy raises first."""
     policy = load_policy(settings.policy_file)
+    # faust ignores a source topic that is missing when it starts (and the broker may then
+    # auto-create it with one partition), so make sure every topic exists first.
+    asyncio.run(create_topics(settings))
     tier_app = create_app(settings, policy)
     log.info("policy %s loaded from %s", policy.version, settings.policy_file)
     worker = faust.Worker(tier_app.app, loglevel=settings.log_level)
