@@ -39,8 +39,10 @@ def render(topic_kind: str, value: dict[str, Any]) -> str:
         prev = value.get("previous") or {}
         cur = value["current"]
         codes = ", ".join(r["code"] for r in value.get("reasons", []))
-        return (f"{when}  {who:<10} TIER  {prev.get('tier') or '-'}->{cur['tier']}  "
-                f"grade {prev.get('grade') or '-'}->{cur['grade']}  [{codes}]")
+        if not prev:
+            return f"{when}  {who:<10} TIER  new {cur['tier']}  grade {cur['grade']}  [{codes}]"
+        return (f"{when}  {who:<10} TIER  {prev['tier']}->{cur['tier']}  "
+                f"grade {prev['grade']}->{cur['grade']}  [{codes}]")
     return (f"{when}  {who:<10} ALERT {value['severity']:<8} {value['type']:<18} "
             f"{value['message']}")
 
