@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what tierstream needs on a fresh machine, idempotently:
-#   - Debian packages: kcat (independent Kafka client used by tests), a JDK and Maven
+#   - Debian packages: kcat (independent Kafka client used by tests), prometheus
+#     (promtool and a real server for the monitoring tests), a JDK and Maven
 #     (to fetch and run the Kafka broker jars), when missing and we are root;
 #   - a virtualenv in .venv with the project and its dev tools (pinned in pyproject.toml),
 #     re-installed only when pyproject.toml changes;
@@ -12,6 +13,7 @@ PYTHON="${PYTHON:-python3}"
 
 need=()
 command -v kcat >/dev/null || need+=(kcat)
+command -v promtool >/dev/null || need+=(prometheus)
 command -v java >/dev/null || need+=(default-jdk-headless)
 command -v mvn >/dev/null || need+=(maven)
 if ((${#need[@]})); then
