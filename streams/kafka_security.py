@@ -1,0 +1,85 @@
+"""Broker security from settings: TLS and SASL (PLAIN, SCRAM) for every Kafka client.
+
+One place turns `Settings.security_protocol` and friends into what the clients take:
+faust's `broker_credentials` for the worker, keyword arguments for the aiokafka
+producer, consumer and admin client used by `topics`, `produce` and `tail`. So the
+worker and the tools can never disagree on how to reach a secured cluster.
+"""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import faust
+from faust.types.auth import CredentialsT
+
+from tierstream.settings import Settings
+
+
+class SecurityConfigError(ValueError):
+    """The security settings are incomplete or contradict each other."""
+
+
+def uses_tls(settings: Settings) -> bool:
+    return settings.security_protocol in ("SSL", "SASL_SSL")
+
+
+def uses_sasl(settings: Settings) -> bool:
+    return settings.security_protocol in ("SASL_PLAINTEXT", "SASL_SSL")
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    """A verifying TLS context (CA file or system CAs, optional client certificate)."""
+    if not uses_tls(settings):
+        return None
+    context = ssl.create_default_context(
+        purpose=ssl.Purpose.SERVER_AUTH, cafile=settings.ssl_cafile or None
+    )
+    context.check_hostname = settings.ssl_check_hostname
+    if settings.ssl_certfile:
+        context.load_cert_chain(settings.ssl_certfile, settings.ssl_keyfile or None)
+    elif settings.ssl_keyfile:
+        raise SecurityConfigError("TIERSTREAM_SSL_KEYFILE needs TIERSTREAM_SSL_CERTFILE")
+    return context
+
+
+def _check_sasl(settings: Settings) -> None:
+    if not settings.sasl_username or not settings.sasl_password.get_secret_value():
+        raise SecurityConfigError(
+            f"security_protocol {settings.security_protocol} needs TIERSTREAM_SASL_USERNAME "
+            "and TIERSTREAM_SASL_PASSWORD"
+        )
+
+
+def faust_credentials(settings: Settings) -> CredentialsT | None:
+    """The worker's `broker_credentials` (None: plaintext, no authentication)."""
+    context = ssl_context(settings)
+    if uses_sasl(settings):
+        _check_sasl(settings)
+        return faust.SASLCredentials(
+            username=settings.sasl_username,
+            password=settings.sasl_password.get_secret_value(),
+            ssl_context=context,
+            mechanism=settings.sasl_mechanism,
+        )
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
+def client_kwargs(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for AIOKafkaProducer/Consumer/AdminClient: servers and security."""
+    kwargs: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers,
+        "security_protocol": settings.security_protocol,
+    }
+    context = ssl_context(settings)
+    if context is not None:
+        kwargs["ssl_context"] = context
+    if uses_sasl(settings):
+        _check_sasl(settings)
+        kwargs["sasl_mechanism"] = settings.sasl_mechanism
+        kwargs["sasl_plain_username"] = settings.sasl_username
+        kwargs["sasl_plain_password"] = settings.sasl_password.get_secret_value()
+    return kwargs
