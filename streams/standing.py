@@ -1,0 +1,59 @@
+"""The customers-per-tier/grade and table-size gauges: kept on each write, rebuilt on recovery.
+
+Each state write knows the old bytes, the new bytes and the decision's tier change,
+so the gauges move by one without reading the table. A worker that starts, or gets
+other partitions in a rebalance, has no history to move from: after every table
+recovery it counts once over the table partitions it now owns (`rebuild`). That pass
+reads each stored state's `tier` and `grade`; its cost grows with the customers on
+this worker and is paid once per rebalance, while the stream is paused, never per
+event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+
+from schemas.outputs import TierChange
+from streams.metrics import GRADES, TIERS, Metrics
+
+
+def track_write(
+    metrics: Metrics, old: bytes | None, new: bytes, change: TierChange | None
+) -> None:
+    """Move the gauges for one customer state written over `old` (None: a new customer)."""
+    if old is None:
+        metrics.table_customers.inc()
+    metrics.table_state_bytes.inc(len(new) - (len(old) if old is not None else 0))
+    if change is None:
+        return
+    if change.previous is not None:
+        metrics.customers_by_tier.labels(change.previous.tier).dec()
+        metrics.customers_by_grade.labels(change.previous.grade).dec()
+    metrics.customers_by_tier.labels(change.current.tier).inc()
+    metrics.customers_by_grade.labels(change.current.grade).inc()
+
+
+def rebuild(metrics: Metrics, states: Iterable[bytes | None]) -> int:
+    """Set every gauge from the stored states this worker owns; returns how many."""
+    tiers: Counter[str] = Counter()
+    grades: Counter[str] = Counter()
+    customers = size = 0
+    for stored in states:
+        if stored is None:
+            continue
+        customers += 1
+        size += len(stored)
+        state = json.loads(stored)
+        if state.get("tier") is not None:
+            tiers[state["tier"]] += 1
+        if state.get("grade") is not None:
+            grades[state["grade"]] += 1
+    for tier in TIERS:
+        metrics.customers_by_tier.labels(tier).set(tiers[tier])
+    for grade in GRADES:
+        metrics.customers_by_grade.labels(grade).set(grades[grade])
+    metrics.table_customers.set(customers)
+    metrics.table_state_bytes.set(size)
+    return customers
