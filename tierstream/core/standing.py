@@ -1,0 +1,52 @@
+"""A stored customer's standing and its reasons, without an event (the query API's answer).
+
+The worker stores `CustomerState` but not the reasons of its last decision. Re-running
+the same rules (grade, tier, hysteresis) on the stored state at its own `as_of` gives
+them back: with the policy that decided the state, the result is the stored tier and
+grade. Nothing here mutates the state; the rules only read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from schemas.events import Tier
+from schemas.outputs import Grade, Reason
+from tierstream.core.grade import compute_grade
+from tierstream.core.hysteresis import decide_tier
+from tierstream.core.state import CustomerState
+from tierstream.core.tier import evaluate_tier
+from tierstream.policy import Policy
+
+
+@dataclass(frozen=True)
+class CustomerStanding:
+    tier: Tier
+    grade: Grade
+    reasons: tuple[Reason, ...]
+    as_of: datetime
+    upgrade_to_a_at: datetime | None  # when a pending upgrade to A takes effect, if any
+
+
+def standing(state: CustomerState, policy: Policy) -> CustomerStanding:
+    """The customer's tier, grade and reasons at `state.as_of` under `policy`.
+
+    Raises ValueError for a state that has seen no event (it has no standing).
+    """
+    if state.as_of is None:
+        raise ValueError(f"customer {state.customer_id} has no events yet")
+    grade, grade_reason = compute_grade(state, policy)
+    decided = decide_tier(state, evaluate_tier(state, grade, policy), policy)
+    pending = None
+    if decided.tier != "A" and decided.a_qualified_since is not None and any(
+        r.code == "a_cool_off_pending" for r in decided.reasons
+    ):
+        pending = decided.a_qualified_since + timedelta(days=policy.hysteresis.a_cool_off_days)
+    return CustomerStanding(
+        tier=decided.tier,
+        grade=grade,
+        reasons=(grade_reason, *decided.reasons),
+        as_of=state.as_of,
+        upgrade_to_a_at=pending,
+    )
