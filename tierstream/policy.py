@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from schemas.events import Education
+from schemas.events import Education, Tier
 from schemas.outputs import Grade, Severity
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
@@ -40,7 +41,8 @@ class Windows(_Strict):
     @model_validator(mode="after")
     def _recent_inside_window(self) -> Self:
         if self.recent_serious_days > self.episode_days:
-            raise ValueError("recent_serious_days must not exceed episode_days")
+            raise FieldProblem("recent_serious_days", f"must not exceed episode_days "
+                               f"({self.episode_days}); got {self.recent_serious_days}")
         return self
 
 
@@ -53,7 +55,41 @@ class GradeAA(_Strict):
     min_on_time_installments: Count
 
 
+GradeRuleId = Literal[
+    "current_default", "serious_episodes", "currently_past_due", "recent_serious_episode",
+    "episodes", "aaa", "aa",
+]
+GRADE_RULES: tuple[GradeRuleId, ...] = get_args(GradeRuleId)  # DOMAIN.md's order
+TierRuleId = Literal["grade_c", "stable_relationship", "b_criteria"]
+TIER_RULES: tuple[TierRuleId, ...] = get_args(TierRuleId)
+GRADES: tuple[Grade, ...] = get_args(Grade)
+TIERS: tuple[Tier, ...] = get_args(Tier)
+
+
+class FieldProblem(ValueError):
+    """A cross-field check that fails, naming the field (relative path) to blame."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _total_order(field: str, given: list[str], expected: tuple[str, ...]) -> None:
+    if sorted(given) != sorted(expected):
+        raise FieldProblem(field, f"must list each of {', '.join(expected)} exactly once "
+                           f"(a total order, best first); got {', '.join(given) or 'nothing'}")
+
+
+def _unique(field: str, given: list[str]) -> None:
+    repeated = sorted({r for r in given if given.count(r) > 1})
+    if repeated:
+        raise FieldProblem(field, f"lists {', '.join(repeated)} more than once")
+
+
 class GradeRules(_Strict):
+    order: list[Grade] = Field(default_factory=lambda: list(GRADES))
+    rules: list[GradeRuleId] = Field(default_factory=lambda: list(GRADE_RULES))
     serious_days_past_due: Days
     default_days_past_due: Days
     c_serious_episodes: Count
@@ -63,8 +99,17 @@ class GradeRules(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
+        _total_order("order", list(self.order), GRADES)
+        _unique("rules", list(self.rules))
         if self.serious_days_past_due >= self.default_days_past_due:
-            raise ValueError("serious_days_past_due must be below default_days_past_due")
+            raise FieldProblem("serious_days_past_due",
+                               "must be below default_days_past_due "
+                               f"({self.default_days_past_due}); got {self.serious_days_past_due}")
+        rules = list(self.rules)
+        if ("aa" in rules and "aaa" in rules and rules.index("aa") < rules.index("aaa")
+                and self.aa.min_on_time_installments <= self.aaa.min_on_time_installments):
+            raise FieldProblem("rules", "rule aaa comes after aa, which every AAA customer "
+                               "also meets: grade AAA would be unreachable")
         return self
 
 
@@ -121,8 +166,25 @@ class BCriteria(_Strict):
 
 
 class TierRules(_Strict):
+    order: list[Tier] = Field(default_factory=lambda: list(TIERS))
+    rules: list[TierRuleId] = Field(default_factory=lambda: list(TIER_RULES))
     a: TierA
     b_criteria: BCriteria
+
+    @model_validator(mode="after")
+    def _rules(self) -> Self:
+        _total_order("order", list(self.order), TIERS)
+        _unique("rules", list(self.rules))
+        if not self.rules or self.rules[0] != "grade_c":
+            raise FieldProblem("rules", "must start with grade_c: risk first, grade C "
+                               "always gives tier D")
+        rules = list(self.rules)
+        if ("b_criteria" in rules and "stable_relationship" in rules
+                and rules.index("b_criteria") < rules.index("stable_relationship")
+                and self.b_criteria.high_income.min_income <= self.a.min_income):
+            raise FieldProblem("rules", "b_criteria comes before stable_relationship and "
+                               "every A customer meets high_income: tier A would be unreachable")
+        return self
 
 
 class Hysteresis(_Strict):
@@ -169,14 +231,44 @@ class Policy(_Strict):
     ]]
 
     @model_validator(mode="after")
+    def _reachable_months(self) -> Self:
+        # A window of N days touches at most N // 28 + 2 calendar months.
+        most = self.windows.purchase_days // 28 + 2
+        if self.tier.a.min_purchase_months > most:
+            raise FieldProblem("tier.a.min_purchase_months", f"at most {most} months fit in "
+                               f"windows.purchase_days ({self.windows.purchase_days} days); "
+                               f"got {self.tier.a.min_purchase_months}: tier A unreachable")
+        if self.tier.b_criteria.engaged_irregular.min_purchase_months > most:
+            raise FieldProblem("tier.b_criteria.engaged_irregular.min_purchase_months",
+                               f"at most {most} months fit in windows.purchase_days")
+        return self
+
+    @model_validator(mode="after")
     def _cny_is_base(self) -> Self:
         if self.currencies.get("CNY") != Decimal(1):
-            raise ValueError("currencies must include CNY at rate 1 (thresholds are in CNY)")
+            raise FieldProblem("currencies.CNY", "must be present with rate 1 (thresholds "
+                               "are in CNY)")
         return self
+
+    # The version is stamped on every output: hashing the whole policy per event cost
+    # ~5% of the worker's time, so it is computed once per instance (the model is frozen).
+    _version: str = PrivateAttr(default="")
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._version = self._hash_version()
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            copied._version = copied._hash_version()
+        return copied
 
     @property
     def version(self) -> str:
         """`name@hash`: the hash covers the normalized content, not the file's layout."""
+        return self._version or self._hash_version()
+
+    def _hash_version(self) -> str:
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return f"{self.name}@{hashlib.sha256(canonical.encode()).hexdigest()[:12]}"
 
@@ -191,8 +283,12 @@ def parse_policy(raw: Any, source: str = "<policy>") -> Policy:
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            path = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            problems.append(f"  {path}: {err['msg']}")
+            loc = [str(p) for p in err["loc"]]
+            message = err["msg"]
+            problem = err.get("ctx", {}).get("error")
+            if isinstance(problem, FieldProblem):  # a cross-field check names its field
+                loc, message = [*loc, problem.field], problem.message
+            problems.append(f"  {'.'.join(loc) or '(top level)'}: {message}")
         raise PolicyError(f"invalid policy {source}:\n" + "\n".join(problems)) from None
 
 

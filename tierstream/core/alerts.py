@@ -75,14 +75,14 @@ def downgrade_alerts(
     old_tier, old_grade = previous
     sev = policy.alerts.severities
     drafts = []
-    if tier_rank(tier) < tier_rank(old_tier):
+    if tier_rank(tier, policy) < tier_rank(old_tier, policy):
         drafts.append(AlertDraft(
             "tier.downgraded",
             sev.tier_downgraded_to_d if tier == "D" else sev.tier_downgraded,
             f"Tier went down from {old_tier} to {tier}.",
             {"from": old_tier, "to": tier},
         ))
-    if grade_rank(grade) < grade_rank(old_grade):
+    if grade_rank(grade, policy) < grade_rank(old_grade, policy):
         drafts.append(AlertDraft(
             "grade.downgraded",
             sev.grade_downgraded_to_c if grade == "C" else sev.grade_downgraded,

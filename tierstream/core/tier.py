@@ -21,12 +21,11 @@ from tierstream.core.reasons import money, reason
 from tierstream.core.state import CustomerState
 from tierstream.policy import Policy
 
-TIER_ORDER: tuple[Tier, ...] = ("A", "B", "C", "D")  # best first
 
-
-def tier_rank(tier: Tier) -> int:
-    """Higher is better: A=3 .. D=0."""
-    return len(TIER_ORDER) - 1 - TIER_ORDER.index(tier)
+def tier_rank(tier: Tier, policy: Policy) -> int:
+    """Higher is better, by the policy's tier order (A highest by default)."""
+    order = policy.tier.order
+    return len(order) - 1 - order.index(tier)
 
 
 @dataclass(frozen=True)
@@ -39,11 +38,18 @@ class TierEvaluation:
 
 
 def evaluate_tier(state: CustomerState, grade: Grade, policy: Policy) -> TierEvaluation:
-    if grade == "C":
+    """The policy's `tier.rules` in order; `grade_c` is always first (validated)."""
+    rules = policy.tier.rules
+    if grade == "C" and "grade_c" in rules:
         d = reason("tier_d_grade_c", "Tier D (restricted): credit grade is C.", grade=grade)
         return TierEvaluation(False, None, (), "D", (d,))
-    a_reason = _a_rule(state, grade, policy)
-    criteria = tuple(_b_criteria(state, policy))
+    use_a, use_b = "stable_relationship" in rules, "b_criteria" in rules
+    a_reason = _a_rule(state, grade, policy) if use_a else None
+    criteria = tuple(_b_criteria(state, policy)) if use_b else ()
+    if criteria and a_reason is not None and rules.index("b_criteria") < rules.index(
+        "stable_relationship"
+    ):
+        a_reason = None  # B is listed first and holds: the A rule is not reached
     if criteria:
         return TierEvaluation(a_reason is not None, a_reason, criteria, "B", criteria)
     c = reason("tier_c_default", "Tier C (ordinary): no B criterion holds.")

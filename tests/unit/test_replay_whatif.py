@@ -1,0 +1,116 @@
+"""Offline replay, what-if between two policies, and explanations (no Kafka)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tierstream.cli import main
+from tierstream.policy import DEFAULT_POLICY_FILE, load_policy
+from tierstream.replay import replay
+from tierstream.whatif import compare
+
+POLICY = load_policy()
+
+
+def line(eid: str, cid: str, type_: str, at: str, **data: object) -> bytes:
+    return json.dumps({"event_id": eid, "customer_id": cid, "type": type_, "occurred_at": at,
+                       "schema_version": 1, "data": data}).encode()
+
+
+FIXTURE = [
+    line("a1", "C-16K", "salary.changed", "2026-01-01T09:00:00Z", monthly_income=16000),
+    line("b1", "C-25K", "salary.changed", "2026-01-01T09:00:00Z", monthly_income=25000),
+    line("c1", "C-12K", "salary.changed", "2026-01-01T09:00:00Z", monthly_income=12000),
+    line("c2", "C-12K", "profile.updated", "2026-01-02T09:00:00Z", education="doctorate"),
+    line("a2", "C-16K", "salary.changed", "2026-02-01T09:00:00Z", monthly_income=9000),
+    b"{broken",
+    line("a2", "C-16K", "salary.changed", "2026-02-01T09:00:00Z", monthly_income=9000),
+]
+
+
+def stricter(tmp_path: Path) -> Path:
+    raw = yaml.safe_load(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"))
+    raw["name"] = "income-20k"
+    raw["tier"]["b_criteria"]["high_income"]["min_income"] = 20000
+    path = tmp_path / "income-20k.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return path
+
+
+def test_replay_decides_like_the_worker_and_counts_everything() -> None:
+    result = replay(FIXTURE, POLICY)
+    assert {c: (v.tier, v.grade) for c, v in result.latest.items()} == {
+        "C-16K": ("C", "A"), "C-25K": ("B", "A"), "C-12K": ("B", "A")}
+    assert [a.type for a in result.alerts] == ["income.drop", "tier.downgraded"]
+    summary = result.summary()
+    assert summary["events"] == 7
+    assert summary["applied"] == 5
+    assert summary["duplicates"] == 1
+    assert summary["rejected"] == {"not_json": 1}
+    assert summary["tier_transitions"] == {"B->C": 1, "C->B": 1, "new->B": 2, "new->C": 1}
+
+
+def test_whatif_migration_matrix_on_a_known_fixture(tmp_path: Path) -> None:
+    new_policy = load_policy(stricter(tmp_path))
+    fixture = [*FIXTURE[:4]]  # before the salary drop: C-16K is B only by income
+    report = compare(replay(fixture, POLICY), replay(fixture, new_policy))
+    assert report.matrix["B"] == {"A": 0, "B": 2, "C": 1, "D": 0}  # C-16K drops to C
+    assert report.matrix["C"]["C"] == 0
+    assert report.moved() == 1
+    assert report.samples == {"B->C": ["C-16K"]}
+    assert report.new_version.startswith("income-20k@")
+    assert "B->C: C-16K" in report.render()
+
+
+def test_replay_command_writes_topic_named_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"\n".join(FIXTURE) + b"\n")
+    assert main(["replay", str(events), "--out", str(tmp_path / "out")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["customers"] == 3
+    tiers = (tmp_path / "out" / "customer-tiers.jsonl").read_text().splitlines()
+    assert [json.loads(t)["customer_id"] for t in tiers] == ["C-12K", "C-16K", "C-25K"]
+
+
+def test_whatif_command_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"\n".join(FIXTURE[:4]) + b"\n")
+    assert main(["whatif", str(events), "--from", str(DEFAULT_POLICY_FILE),
+                 "--to", str(stricter(tmp_path)), "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["customers_moved"] == 1
+    assert body["migration"]["B"]["C"] == 1
+
+
+def test_explain_from_a_replay_says_what_is_missing_for_a(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"\n".join(FIXTURE) + b"\n")
+    assert main(["explain", "C-25K", "--events", str(events)]) == 0
+    text = capsys.readouterr().out
+    assert "Customer C-25K: tier B, grade A" in text
+    assert "high_income" in text
+    assert "To reach tier A:" in text
+    assert "more installment(s) paid on time (0/6)" in text
+    assert "3 more month(s) needed" in text
+
+
+def test_explain_unknown_customer_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"\n".join(FIXTURE) + b"\n")
+    assert main(["explain", "C-NOBODY", "--events", str(events)]) == 2
+    assert "C-NOBODY has no applied event" in capsys.readouterr().err
+
+
+def test_replay_of_a_missing_file_is_one_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", "/no/such/events.jsonl"]) == 2
+    assert "no such events file" in capsys.readouterr().err

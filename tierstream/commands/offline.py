@@ -1,0 +1,139 @@
+"""`tierstream replay|whatif|explain`: the embedded mode, on files of events, no Kafka.
+
+`explain --url` asks a running worker instead (its `/customers/{id}` endpoint).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from tierstream.core.standing import standing
+from tierstream.core.upgrade_path import upgrade_path
+from tierstream.policy import DEFAULT_POLICY_FILE, load_policy
+from tierstream.replay import ReplayResult, read_lines, replay, write_outputs
+from tierstream.settings import Settings
+from tierstream.whatif import compare
+
+
+def _progress(count: int) -> None:
+    print(f"\rreplayed {count} events", end="", file=sys.stderr, flush=True)
+
+
+def _replay(events: str, policy_file: str) -> ReplayResult:
+    path = Path(events)
+    if not path.is_file():
+        from tierstream.cli import CliError
+
+        raise CliError(f"no such events file: {path}")
+    result = replay(read_lines(path), load_policy(policy_file), progress=_progress)
+    if result.events >= 10_000:
+        print(file=sys.stderr)
+    return result
+
+
+def _replay_cmd(args: argparse.Namespace, settings: Settings | None) -> int:
+    result = _replay(args.events, args.policy)
+    if args.out:
+        for path in write_outputs(result, Path(args.out)):
+            print(f"wrote {path}", file=sys.stderr)
+    print(json.dumps(result.summary(), indent=2))
+    return 0
+
+
+def _whatif_cmd(args: argparse.Namespace, settings: Settings | None) -> int:
+    old = _replay(args.events, args.from_policy)
+    new = _replay(args.events, args.to_policy)
+    report = compare(old, new, samples=args.samples)
+    print(json.dumps(report.to_json(), indent=2) if args.json else report.render())
+    return 0
+
+
+def render_explanation(body: dict[str, Any]) -> str:
+    lines = [f"Customer {body['customer_id']}: tier {body['tier']}, grade {body['grade']} "
+             f"(policy {body['policy_version']}, as of {body['as_of']})", "Why:"]
+    lines += [f"  - {r['code']}: {r['message']}" for r in body["reasons"]]
+    path = body.get("upgrade_path")
+    if path and path.get("target"):
+        lines.append(f"To reach tier {path['target']}:")
+        lines += [f"  - {s['code']}: {s['message']}" for s in path["steps"]]
+    elif path:
+        lines.append("Already in the top tier.")
+    return "\n".join(lines)
+
+
+def explanation_from_replay(
+    result: ReplayResult, customer: str, policy_file: str
+) -> dict[str, Any]:
+    state = result.states.get(customer)
+    if state is None:
+        from tierstream.cli import CliError
+
+        raise CliError(f"customer {customer} has no applied event in the file")
+    policy = load_policy(policy_file)
+    now = standing(state, policy)
+    path = upgrade_path(state, policy)
+    return {
+        "customer_id": customer, "tier": now.tier, "grade": now.grade,
+        "policy_version": policy.version, "as_of": now.as_of.isoformat(),
+        "reasons": [r.model_dump() for r in now.reasons],
+        "upgrade_path": {"target": path.target,
+                         "steps": [{"code": s.code, "message": s.message, **s.values}
+                                   for s in path.steps]},
+    }
+
+
+def _explain_cmd(args: argparse.Namespace, settings: Settings | None) -> int:
+    if args.url:
+        body = _fetch(f"{args.url.rstrip('/')}/customers/{args.customer}")
+    else:
+        body = explanation_from_replay(_replay(args.events, args.policy), args.customer,
+                                       args.policy)
+    print(json.dumps(body, indent=2) if args.json else render_explanation(body))
+    return 0
+
+
+def _fetch(url: str) -> dict[str, Any]:
+    import urllib.error
+    import urllib.request
+
+    from tierstream.cli import CliError
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            body: dict[str, Any] = json.loads(resp.read())
+            return body
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")[:200]
+        raise CliError(f"{url}: HTTP {exc.code} {detail}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise CliError(f"cannot reach {url}: {exc}") from None
+
+
+def register(sub: Any) -> None:
+    policy_help = "policy file (default: policies/default.yaml)"
+    rp = sub.add_parser("replay", help="decide a file of events offline; write the outputs")
+    rp.add_argument("events", help="JSONL file, one input event per line")
+    rp.add_argument("--policy", default=str(DEFAULT_POLICY_FILE), help=policy_help)
+    rp.add_argument("--out", help="folder for the output JSONL files and summary.json")
+    rp.set_defaults(func=_replay_cmd, offline=True)
+
+    wi = sub.add_parser("whatif", help="compare two policies over the same events")
+    wi.add_argument("events", help="JSONL file, one input event per line")
+    wi.add_argument("--from", dest="from_policy", required=True, help="current policy file")
+    wi.add_argument("--to", dest="to_policy", required=True, help="proposed policy file")
+    wi.add_argument("--samples", type=int, default=3, help="sample customers per cell")
+    wi.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    wi.set_defaults(func=_whatif_cmd, offline=True)
+
+    ex = sub.add_parser("explain", help="why a customer has its tier and what would move it up")
+    ex.add_argument("customer", help="customer id")
+    source = ex.add_mutually_exclusive_group(required=True)
+    source.add_argument("--events", help="replay this JSONL file of events")
+    source.add_argument("--url", help="ask a running worker, e.g. http://127.0.0.1:6066")
+    ex.add_argument("--policy", default=str(DEFAULT_POLICY_FILE), help=policy_help)
+    ex.add_argument("--json", action="store_true", help="print JSON")
+    ex.set_defaults(func=_explain_cmd, offline=True)
