@@ -1,0 +1,181 @@
+"""The three measurements: ceiling drain, worker drain, worker latency at a fixed rate.
+
+Each one gets fresh topics, consumer group and state (names from `RunNames`), reads
+the same pre-filled input, and is timed by the records it wrote: the first and last
+output timestamps, so process start-up and group joins are not counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import socket
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import kafka_io
+from bench.ceiling import ClientSettings, run_ceiling
+from bench.stats import match_latencies, percentile, rate
+from bench.workers import BenchWorker
+from tierstream.demo.generator import Record, generate
+from tierstream.settings import Settings
+
+
+@dataclass(frozen=True)
+class Variant:
+    store: str  # "memory" or "rocksdb"
+    guarantee: str  # "at_least_once" or "exactly_once"
+    workers: int
+    partitions: int
+
+
+WARMUP = "warmup-"  # customer id prefix of the latency run's warm-up events
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def worker_settings(bootstrap: str, prefix: str, name: str, input_topic: str, v: Variant,
+                    data_dir: Path) -> Settings:
+    """Settings of one measured app: every topic and the app id start with `prefix`."""
+    base = f"{prefix}-{name}"
+    fields: dict[str, Any] = {
+        "bootstrap_servers": bootstrap, "app_id": base, "input_topic": input_topic,
+        "tier_changes_topic": f"{base}-changes", "alerts_topic": f"{base}-alerts",
+        "latest_topic": f"{base}-tiers", "dlq_topic": f"{base}-dlq",
+        "partitions": v.partitions, "store": f"{v.store}://",
+        "processing_guarantee": v.guarantee, "data_dir": data_dir, "web_port": free_port(),
+    }
+    if "policy_topic" in Settings.model_fields:  # a run must not follow another's policies
+        fields["policy_topic"] = f"{base}-policies"
+    return Settings(**fields)
+
+
+def isolation(v: Variant) -> str:
+    return "read_committed" if v.guarantee == "exactly_once" else "read_uncommitted"
+
+
+async def ceiling(bootstrap: str, prefix: str, name: str, source: str, total: int,
+                  client: ClientSettings, v: Variant) -> float:
+    sink = f"{prefix}-{name}-out"
+    await kafka_io.create(bootstrap, [sink], v.partitions)
+    await run_ceiling(bootstrap, source, sink, f"{prefix}-{name}", total, client,
+                      v.guarantee == "exactly_once")
+    span = await kafka_io.span(bootstrap, sink, v.partitions, isolation(v))
+    return rate(span.count, span.first_ms, span.last_ms)
+
+
+@dataclass(frozen=True)
+class Drain:
+    events_per_s: float
+    cpu_us_per_event: float  # worker CPU time (all workers) per event: robust to noise
+    peak_rss_bytes: int
+    state_bytes_per_customer: float | None
+    customers: int | None
+
+
+async def drain(settings: Settings, total: int, v: Variant, logs: Path, timeout: float,
+                measure_state: bool, profile_to: Path | None = None) -> Drain:
+    """Start `v.workers` workers on `settings`, wait for `total` latest-tier records."""
+    await kafka_io.create(settings.bootstrap_servers,
+                          [settings.input_topic, *settings.output_topics()], v.partitions)
+    workers = [
+        BenchWorker(
+            settings.model_copy(update={"web_port": free_port(),
+                                        "data_dir": settings.data_dir / f"w{i}"}),
+            logs / f"{settings.app_id}-w{i}.log",
+            profile_to if i == 0 else None,
+        )
+        for i in range(v.workers)
+    ]
+    def alive() -> bool:
+        return all(w.alive() for w in workers)
+
+    try:
+        # CPU from the first output on: start-up (imports, group join) is not counted.
+        await kafka_io.wait_count(settings.bootstrap_servers, settings.latest_topic,
+                                  v.partitions, 1, timeout, alive)
+        cpu0 = sum(w.cpu_seconds() for w in workers)
+        await kafka_io.wait_count(settings.bootstrap_servers, settings.latest_topic,
+                                  v.partitions, total, timeout, alive)
+        cpu = sum(w.cpu_seconds() for w in workers) - cpu0
+        rss = max(w.peak_rss_bytes() for w in workers)
+    except (TimeoutError, RuntimeError) as exc:
+        raise RuntimeError(f"{exc}\n{workers[0].log_tail()}") from None
+    finally:
+        for w in workers:
+            w.stop()
+    span = await kafka_io.span(settings.bootstrap_servers, settings.latest_topic,
+                               v.partitions, isolation(v))
+    per_customer, customers = (await state_size(settings, v)) if measure_state else (None, None)
+    return Drain(rate(span.count, span.first_ms, span.last_ms), cpu * 1e6 / max(total - 1, 1),
+                 rss, per_customer, customers)
+
+
+async def state_size(settings: Settings, v: Variant) -> tuple[float, int]:
+    """Mean bytes of the latest state value per customer, from the table's changelog."""
+    topic = f"{settings.app_id}-customer-state-changelog"
+    latest: dict[bytes, int] = {}
+    for key, _, value in await kafka_io.read_all(settings.bootstrap_servers, topic,
+                                                 v.partitions, isolation(v)):
+        latest[key] = len(value)
+    return (statistics.fmean(latest.values()) if latest else 0.0), len(latest)
+
+
+@dataclass(frozen=True)
+class Latency:
+    rate: float
+    events: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+async def latency(settings: Settings, records: Sequence[Record], per_s: float, seconds: float,
+                  v: Variant, logs: Path) -> Latency:
+    """Feed one worker at `per_s` for `seconds`; input to output timestamp per event."""
+    bootstrap = settings.bootstrap_servers
+    batch = list(records[: max(1, int(per_s * seconds))])
+    # Warm-up customers of their own (every partition, every output topic) first, so the
+    # clock starts once the worker is up and its producer knows every partition.
+    warm = list(itertools.islice(generate(64, id_prefix=WARMUP), 300))
+    await kafka_io.create(bootstrap, [settings.input_topic, *settings.output_topics()],
+                          v.partitions)
+    worker = BenchWorker(settings, logs / f"{settings.app_id}.log")
+    try:
+        await kafka_io.paced(bootstrap, settings.input_topic, warm, per_s)
+        await kafka_io.wait_count(bootstrap, settings.latest_topic, v.partitions, len(warm),
+                                  180, worker.alive)
+        sent = await kafka_io.paced(bootstrap, settings.input_topic, batch, per_s)
+        await kafka_io.wait_count(bootstrap, settings.latest_topic, v.partitions,
+                                  len(batch) + len(warm), seconds + 120, worker.alive)
+    except (TimeoutError, RuntimeError) as exc:
+        raise RuntimeError(f"{exc}\n{worker.log_tail()}") from None
+    finally:
+        worker.stop()
+    rows = await kafka_io.read_all(bootstrap, settings.latest_topic, v.partitions,
+                                   isolation(v))
+    outputs = [(k, ts) for k, ts, _ in rows if not k.startswith(WARMUP.encode())]
+    lat = [float(x) for x in match_latencies(sent, outputs)]
+    if not lat:
+        raise RuntimeError("no latency samples")
+    return Latency(per_s, len(lat), percentile(lat, 50), percentile(lat, 99), max(lat))
+
+
+async def settle() -> None:
+    """Let the broker finish background work between measurements."""
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.sleep(2.0)
+
+
+def now_s() -> float:
+    return time.monotonic()
