@@ -1,14 +1,40 @@
 """Prometheus metrics of the worker, built by a factory on a given registry.
 
 Nothing registers at import time; tests pass a fresh `CollectorRegistry`. Label
-values are bounded sets (event types, reasons, tiers), never customer ids.
+values are bounded sets (event types, reasons, tiers, grades, partitions), never
+customer ids. Counters whose labels are known in advance start at zero, so a rate
+over them exists (and an alert on "no events" can fire) before the first event.
 """
 
 from __future__ import annotations
 
+import platform
 from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import get_args
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from schemas.events import EVENT_TYPES, Tier
+from schemas.outputs import Grade, TierChange
+
+TIERS: tuple[str, ...] = get_args(Tier)
+GRADES: tuple[str, ...] = get_args(Grade)
+
+# Input record timestamp -> outputs acknowledged: milliseconds when healthy, seconds
+# under load, minutes when the worker is far behind. Beyond 10 minutes, lag says more.
+DECISION_LATENCY_BUCKETS = (
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0,
+    300.0, 600.0,
+)
+# occurred_at -> decision: upstream delay plus ours. A replay or back-fill carries
+# events months old; everything older than one day lands in +Inf on purpose (a p99 of
+# 86400 reads "a day or more"), so live traffic keeps fine buckets.
+EVENT_AGE_BUCKETS = (
+    0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0,
+    21600.0, 86400.0,
+)
 
 
 @dataclass(frozen=True)
@@ -20,13 +46,24 @@ class Metrics:
     events_rejected: Counter
     noops: Counter
     tier_changes: Counter
+    grade_changes: Counter
     alerts: Counter
+    customers_by_tier: Gauge
+    customers_by_grade: Gauge
+    table_customers: Gauge
+    table_state_bytes: Gauge
+    decision_latency: Histogram
+    event_age: Histogram
+    consumer_lag: Gauge
     policy_info: Gauge
+    policy_updates: Counter
+    reevaluations: Counter
+    build_info: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
         p = "tierstream_"
-        return cls(
+        metrics = cls(
             events_consumed=Counter(
                 p + "events_consumed", "Input records consumed, by event type "
                 "('invalid' when the record could not be decoded).", ["type"], registry=registry
@@ -53,15 +90,105 @@ class Metrics:
                 "unknown mortgage).", ["kind"], registry=registry,
             ),
             tier_changes=Counter(
-                p + "tier_changes", "Tier changes published, by previous and new tier "
-                "('none' for a first tier).", ["from_tier", "to_tier"], registry=registry,
+                p + "tier_changes", "Customers whose tier changed, by previous and new tier "
+                "('none' for a first tier); grade-only changes are not counted here.",
+                ["from_tier", "to_tier"], registry=registry,
+            ),
+            grade_changes=Counter(
+                p + "grade_changes", "Customers whose credit grade changed, by previous and "
+                "new grade ('none' for a first grade).", ["from_grade", "to_grade"],
+                registry=registry,
             ),
             alerts=Counter(
                 p + "alerts", "Alerts published, by type and severity.", ["type", "severity"],
                 registry=registry,
             ),
+            customers_by_tier=Gauge(
+                p + "customers", "Customers per tier in the table partitions this worker "
+                "owns (sum over workers for the total).", ["tier"], registry=registry,
+            ),
+            customers_by_grade=Gauge(
+                p + "customers_by_grade", "Customers per credit grade in the table "
+                "partitions this worker owns.", ["grade"], registry=registry,
+            ),
+            table_customers=Gauge(
+                p + "table_customers", "Customer states in the table partitions this "
+                "worker owns.", registry=registry,
+            ),
+            table_state_bytes=Gauge(
+                p + "table_state_bytes", "Bytes of customer state JSON in the table "
+                "partitions this worker owns.", registry=registry,
+            ),
+            decision_latency=Histogram(
+                p + "decision_latency_seconds", "Input record timestamp to the event's "
+                "outputs being sent, for applied events.", buckets=DECISION_LATENCY_BUCKETS,
+                registry=registry,
+            ),
+            event_age=Histogram(
+                p + "event_age_seconds", "Event occurred_at to its decision; events older "
+                "than a day (replays) fall in +Inf.", buckets=EVENT_AGE_BUCKETS,
+                registry=registry,
+            ),
+            consumer_lag=Gauge(
+                p + "consumer_lag", "Input-topic records not yet committed by this worker's "
+                "consumer group, per assigned partition (end offset minus committed).",
+                ["partition"], registry=registry,
+            ),
             policy_info=Gauge(
                 p + "policy_info", "The active policy version (value 1).", ["version"],
                 registry=registry,
             ),
+            policy_updates=Counter(
+                p + "policy_updates", "Policies received on the policy topic: applied, "
+                "unchanged, or rejected by validation (the old one stays active).",
+                ["result"], registry=registry,
+            ),
+            reevaluations=Counter(
+                p + "reevaluations", "Customers decided again without an event: due (cool-off, "
+                "override expiry, ageing) or after a policy change.", ["why"],
+                registry=registry,
+            ),
+            build_info=Gauge(
+                p + "build_info", "The running tierstream build (value 1).",
+                ["version", "python", "faust"], registry=registry,
+            ),
         )
+        metrics._start_at_zero()
+        return metrics
+
+    def _start_at_zero(self) -> None:
+        for event_type in (*EVENT_TYPES, "invalid"):
+            self.events_consumed.labels(event_type)
+        for event_type in EVENT_TYPES:
+            self.events_applied.labels(event_type)
+        for tier in TIERS:
+            self.customers_by_tier.labels(tier)
+        for grade in GRADES:
+            self.customers_by_grade.labels(grade)
+        self.build_info.labels(_version("tierstream"), platform.python_version(),
+                               _version("faust-streaming")).set(1)
+
+    def count_change(self, change: TierChange) -> None:
+        """Count a published tier change by what moved: the tier, the grade or both."""
+        before_tier = change.previous.tier if change.previous else "none"
+        before_grade = change.previous.grade if change.previous else "none"
+        if before_tier != change.current.tier:
+            self.tier_changes.labels(before_tier, change.current.tier).inc()
+        if before_grade != change.current.grade:
+            self.grade_changes.labels(before_grade, change.current.grade).inc()
+
+    def observe_decision(
+        self, record_timestamp_ms: int | None, occurred_at: datetime, sent_at: datetime
+    ) -> None:
+        """Record both latencies of an applied event; clock skew never goes below 0."""
+        if record_timestamp_ms is not None:
+            latency = sent_at.timestamp() - record_timestamp_ms / 1000
+            self.decision_latency.observe(max(latency, 0.0))
+        self.event_age.observe(max((sent_at - occurred_at).total_seconds(), 0.0))
+
+
+def _version(distribution: str) -> str:
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "unknown"

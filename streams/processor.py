@@ -1,6 +1,6 @@
 """What the agent does with one input record, without faust in the way.
 
-decode -> (forward | dead-letter | core.apply) -> table write -> sends -> counters.
+decode -> (forward | dead-letter | core.apply) -> sends -> delivered -> table write -> counters.
 The table is any mutable mapping of customer-id bytes to state JSON bytes (the
 faust Table in the worker, a dict in unit tests); `send` is an async callable.
 """
@@ -18,8 +18,11 @@ from aiokafka.partitioner import murmur2
 from schemas.events import CustomerEvent
 from schemas.outputs import Alert, DeadLetter, LatestTier, SourceRecord, TierChange
 from streams.metrics import Metrics
+from streams.reevaluation import ReevaluationRequest
+from streams.standing import track_write
 from tierstream.core.engine import Decision, apply
 from tierstream.core.facts import EventRejected
+from tierstream.core.reevaluate import next_due, reevaluate
 from tierstream.core.state import CustomerState
 from tierstream.intake import Rejection, decode
 from tierstream.policy import Policy
@@ -28,6 +31,8 @@ from tierstream.settings import Settings
 log = logging.getLogger(__name__)
 
 Send = Callable[[str, bytes | None, bytes, int | None], Awaitable[None]]
+Delivered = Callable[[], Awaitable[None]]
+"""Waits until every record sent so far is acknowledged by the broker."""
 Clock = Callable[[], datetime]
 
 
@@ -59,7 +64,13 @@ class Processor:
         send: Send,
         metrics: Metrics,
         clock: Clock = utcnow,
+        delivered: Delivered | None = None,
     ) -> None:
+        self.delivered = delivered if delivered is not None else _nothing_pending
+        # Re-evaluation (streams/reevaluation.py): when each customer is next due, and the
+        # latest occurred_at this worker has processed (its stream time).
+        self.due: MutableMapping[bytes, bytes] = {}
+        self.stream_time: datetime | None = None
         self.settings = settings
         self.policy = policy
         self.table = table
@@ -77,6 +88,9 @@ class Processor:
             await self._dead_letter(record, Rejection("processing_error", type(exc).__name__))
 
     async def _handle(self, record: RawRecord) -> None:
+        if record.topic == self.settings.reevaluation_topic:
+            await self._reevaluate(record)
+            return
         decoded = decode(record.key, record.value, self.settings.max_message_bytes)
         if isinstance(decoded, Rejection):
             self.metrics.events_consumed.labels("invalid").inc()
@@ -104,21 +118,53 @@ class Processor:
             await self._dead_letter(record, Rejection(exc.reason, exc.detail))
             return
         if decision.outcome == "duplicate":
+            # Re-store the state as it is: if a crash lost this state's changelog record
+            # (the local store kept it), the changelog converges again (README, guarantees).
+            if stored is not None:
+                self.table[key] = stored
             self.metrics.events_duplicate.inc()
             return
-        self.table[key] = decision.state.model_dump_json().encode()
-        await self._publish(key, decision)
+        if self.stream_time is None or event.occurred_at > self.stream_time:
+            self.stream_time = event.occurred_at
+        await self._commit(key, decision)
+        self.metrics.observe_decision(record.timestamp_ms, event.occurred_at, self.clock())
         self.metrics.events_applied.labels(event.type).inc()
         if decision.note is not None:
             self.metrics.noops.labels(decision.note).inc()
+
+    async def _commit(self, key: bytes, decision: Decision) -> None:
+        # Outputs first, acknowledged, then the state: a crash in between re-applies the
+        # event on redelivery (same output ids again) instead of finding it a duplicate
+        # whose outputs never left.
+        await self._publish(key, decision)
+        await self.delivered()
+        written, old = decision.state.to_json(), self.table.get(key)
+        self.table[key] = written
+        track_write(self.metrics, old, written, decision.tier_change)  # tier/grade gauges
+        due = next_due(decision.state, self.policy)
+        if due is not None:
+            self.due[key] = due.isoformat().encode()
+        elif key in self.due:
+            del self.due[key]
+
+    async def _reevaluate(self, record: RawRecord) -> None:
+        """A request from the timer (or a policy change) to decide a customer again."""
+        request = ReevaluationRequest.model_validate_json(record.value or b"{}")
+        stored = self.table.get(record.key) if record.key is not None else None
+        if record.key is None or stored is None:
+            return  # the customer is gone (or never was): nothing to decide
+        state = CustomerState.model_validate_json(stored)
+        assert state.as_of is not None
+        decision = reevaluate(state, self.policy, request.at or state.as_of, self.clock())
+        await self._commit(record.key, decision)
+        self.metrics.reevaluations.labels(request.why).inc()
 
     async def _publish(self, key: bytes, decision: Decision) -> None:
         s = self.settings
         for out in decision.outputs():
             if isinstance(out, TierChange):
                 await self.send(s.tier_changes_topic, key, out.model_dump_json().encode(), None)
-                before = out.previous.tier if out.previous else "none"
-                self.metrics.tier_changes.labels(before, out.current.tier).inc()
+                self.metrics.count_change(out)
             elif isinstance(out, Alert):
                 await self.send(s.alerts_topic, key, out.model_dump_json().encode(), None)
                 self.metrics.alerts.labels(out.type, out.severity).inc()
@@ -142,6 +188,10 @@ class Processor:
         value = letter.model_dump_json().encode()
         await self.send(self.settings.dlq_topic, record.key, value, None)
         self.metrics.events_rejected.labels(rejection.reason).inc()
+
+
+async def _nothing_pending() -> None:
+    """The default `delivered`: a send that returns has already been delivered."""
 
 
 def _b64(data: bytes | None) -> str | None:

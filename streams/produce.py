@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import sys
 import time
+from collections.abc import Callable, Collection
 
 from aiokafka import AIOKafkaProducer
 
+from streams.kafka_security import client_kwargs
 from tierstream.demo.generator import generate
 from tierstream.settings import Settings
+
+Progress = Callable[[int, float], None]
+PROGRESS_EVERY_S = 1.0
 
 
 async def produce(
@@ -21,26 +25,42 @@ async def produce(
     limit: int | None = None,
     invalid_ratio: float = 0.0,
     id_prefix: str = "",
+    duration: float | None = None,
+    personas: Collection[str] | None = None,
+    progress: Progress | None = None,
 ) -> int:
-    """Send records keyed by customer id (default partitioner); returns how many were sent."""
+    """Send records keyed by customer id (default partitioner); returns how many were sent.
+
+    Stops after `limit` records or `duration` seconds, whichever comes first;
+    `progress(sent, elapsed_seconds)` is called about once a second.
+    """
+    records = generate(customers, seed=seed, invalid_ratio=invalid_ratio, id_prefix=id_prefix,
+                       personas=personas)
     producer = AIOKafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=5,
+        **client_kwargs(settings), acks="all", linger_ms=5,
         enable_idempotence=True,
     )
-    await producer.start()
+    try:
+        await producer.start()
+    except BaseException:  # e.g. broker unreachable: close it, no 'Unclosed' warning
+        await producer.stop()
+        raise
     sent = 0
     started = time.monotonic()
+    next_report = started + PROGRESS_EVERY_S
     try:
-        records = generate(customers, seed=seed, invalid_ratio=invalid_ratio, id_prefix=id_prefix)
         for record in itertools.islice(records, limit):
+            if duration is not None and time.monotonic() - started >= duration:
+                break
             await producer.send(settings.input_topic, key=record.key, value=record.value)
             sent += 1
             if rate > 0:
                 ahead = sent / rate - (time.monotonic() - started)
                 if ahead > 0:
                     await asyncio.sleep(ahead)
-            if sent % 1000 == 0:
-                print(f"\rproduced {sent}", end="", file=sys.stderr, flush=True)
+            if progress is not None and time.monotonic() >= next_report:
+                progress(sent, time.monotonic() - started)
+                next_report += PROGRESS_EVERY_S
         await producer.flush()
     finally:
         await producer.stop()

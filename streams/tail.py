@@ -9,6 +9,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
+from streams.kafka_security import client_kwargs
 from tierstream.settings import Settings
 
 
@@ -57,10 +58,14 @@ async def tail(
     """Print matching tier changes and alerts until cancelled (or `limit` lines)."""
     kinds = {settings.tier_changes_topic: "change", settings.alerts_topic: "alert"}
     consumer = AIOKafkaConsumer(
-        *kinds, bootstrap_servers=settings.bootstrap_servers, group_id=None,
+        *kinds, **client_kwargs(settings), group_id=None,
         auto_offset_reset="earliest" if from_beginning else "latest",
     )
-    await consumer.start()
+    try:
+        await consumer.start()
+    except BaseException:  # e.g. broker unreachable: close it, no 'Unclosed' warning
+        await consumer.stop()
+        raise
     shown = 0
     try:
         async for msg in consumer:

@@ -11,6 +11,7 @@ import contextlib
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from streams.kafka_security import client_kwargs
 from tierstream.settings import Settings
 
 
@@ -21,12 +22,15 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
     specs = [NewTopic(name, n, r) for name in plain]
     specs.append(NewTopic(settings.latest_topic, n, r,
                           topic_configs={"cleanup.policy": "compact"}))
+    specs.append(NewTopic(settings.reevaluation_topic, n, r))  # internal, co-partitioned
+    specs.append(NewTopic(settings.policy_topic, 1, r,  # latest policy wins
+                          topic_configs={"cleanup.policy": "compact"}))
     return specs
 
 
 async def create_topics(settings: Settings) -> list[str]:
     """Create missing topics; returns the names created (existing ones are left alone)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    admin = AIOKafkaAdminClient(**client_kwargs(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -29,6 +29,8 @@ REJECTION_REASONS = (
     "naive_timestamp",
     "key_mismatch",
     "unsupported_currency",
+    "beyond_retention",  # tierstream/core/retention.py
+    "implausible_timestamp",
     "processing_error",
 )
 

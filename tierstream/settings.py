@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tierstream.policy import DEFAULT_POLICY_FILE
@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     replication_factor: Annotated[int, Field(ge=1, le=16)] = 1
 
     policy_file: Path = DEFAULT_POLICY_FILE
+    policy_topic: str = Field(
+        "tier-policies", description="Compacted topic for live policy rollout (latest wins)."
+    )
+    reevaluation_interval_seconds: Annotated[float, Field(gt=0, le=86400)] = Field(
+        30.0, description="How often due customers (cool-off, override expiry, ageing) are "
+        "re-evaluated at stream time."
+    )
     max_message_bytes: Annotated[int, Field(ge=1024)] = 65536
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
 
@@ -41,10 +48,36 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     web_host: str = "127.0.0.1"
     web_port: Annotated[int, Field(ge=1, le=65535)] = 6066
+    web_bind: str = Field(
+        "", description="Address the HTTP server listens on (empty: web_host). web_host is "
+        "the name other workers use to reach this one (query API routing)."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    session_timeout_seconds: Annotated[float, Field(ge=6, le=300)] = Field(
+        60.0, description="How long the group waits for a silent (crashed) worker before "
+        "giving its partitions to the others: the failover time after a kill -9."
+    )
+
+    # Broker security (streams/kafka_security.py turns these into client arguments).
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="How clients talk to the brokers: TLS, SASL, both or neither."
+    )
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
+    sasl_username: str = ""
+    sasl_password: SecretStr = SecretStr("")
+    ssl_cafile: str = Field("", description="CA bundle to verify the brokers (empty: system CAs).")
+    ssl_certfile: str = Field("", description="Client certificate for mutual TLS (optional).")
+    ssl_keyfile: str = ""
+    ssl_check_hostname: bool = True
 
     def broker_urls(self) -> list[str]:
         return [f"kafka://{hp.strip()}" for hp in self.bootstrap_servers.split(",") if hp.strip()]
+
+    @property
+    def reevaluation_topic(self) -> str:
+        """Internal, co-partitioned with the input: re-evaluation requests from the timer."""
+        return f"{self.app_id}-reevaluations"
 
     def output_topics(self) -> tuple[str, str, str, str]:
         return (self.tier_changes_topic, self.alerts_topic, self.latest_topic, self.dlq_topic)

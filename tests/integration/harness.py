@@ -16,15 +16,16 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import RecordMetadata
 
 from tierstream.settings import Settings
 
+T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]
 BOOTSTRAP = os.environ.get("TIERSTREAM_TEST_BOOTSTRAP", "127.0.0.1:9092")
 
@@ -50,6 +51,7 @@ def unique_settings(tmp: Path, **overrides: Any) -> Settings:
         "data_dir": tmp / "worker-data",
         "web_port": free_port(),
         "store": "rocksdb://",
+        "policy_topic": f"t{run}-tier-policies",
     }
     fields.update(overrides)
     return Settings(**fields)
@@ -150,6 +152,20 @@ async def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.1)
+
+
+async def wait_for_async(
+    probe: Callable[[], Awaitable[T]], ok: Callable[[T], bool], timeout: float = 60.0
+) -> T:
+    """Poll an async `probe` until `ok(value)`; returns the value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await probe()
+        if ok(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met in time (last value {value!r})")
+        await asyncio.sleep(0.2)
 
 
 def event(eid: str, cid: str, type_: str, at: str, **data: Any) -> tuple[bytes, bytes]:

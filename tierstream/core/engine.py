@@ -24,6 +24,7 @@ from tierstream.core.alerts import (
 from tierstream.core.facts import merge
 from tierstream.core.grade import compute_grade
 from tierstream.core.hysteresis import decide_tier
+from tierstream.core.retention import prune, refuse_if_beyond_retention
 from tierstream.core.state import CustomerState
 from tierstream.core.tier import evaluate_tier
 from tierstream.policy import Policy
@@ -69,24 +70,30 @@ def apply(
     """
     if state is not None and event.event_id in state.seen_event_ids:
         return Decision(state=state, outcome="duplicate")
+    refuse_if_beyond_retention(state, event, policy, now)  # bounded state: retention.py
     state = (
-        state.model_copy(deep=True)
+        state.deep_copy()
         if state is not None
         else CustomerState(customer_id=event.customer_id)
     )
     merged = merge(state, event, policy)
     state.seen_event_ids[event.event_id] = event.occurred_at.date()
-    return _decide(state, event, policy, now, merged.replaced_income, merged.note)
+    prune(state, policy)
+    return decide(
+        state, event.event_id, event.occurred_at, policy, now, merged.replaced_income, merged.note
+    )
 
 
-def _decide(
+def decide(
     state: CustomerState,
-    event: CustomerEvent,
+    cause_id: str,
+    occurred_at: datetime,
     policy: Policy,
     now: datetime,
-    replaced_income: Decimal | None,
-    note: str | None,
+    replaced_income: Decimal | None = None,
+    note: str | None = None,
 ) -> Decision:
+    """Re-decide grade and tier of an updated `state` (mutated: decision bookkeeping)."""
     grade, grade_reason = compute_grade(state, policy)
     evaluation = evaluate_tier(state, grade, policy)
     decided = decide_tier(state, evaluation, policy)
@@ -103,7 +110,7 @@ def _decide(
     if decided.candidate_started:
         drafts.append(upgrade_candidate_alert(state, policy))
 
-    customer, cause = state.customer_id, event.event_id
+    customer, cause = state.customer_id, cause_id
     version = policy.version
     change = None
     if previous != (decided.tier, grade):
@@ -115,7 +122,7 @@ def _decide(
             reasons=list(reasons),
             policy_version=version,
             cause_event_id=cause,
-            occurred_at=event.occurred_at,
+            occurred_at=occurred_at,
             decided_at=now,
         )
     alerts = tuple(
@@ -130,7 +137,7 @@ def _decide(
             details=d.details,
             policy_version=version,
             cause_event_id=cause,
-            occurred_at=event.occurred_at,
+            occurred_at=occurred_at,
             decided_at=now,
         )
         for d in drafts

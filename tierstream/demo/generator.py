@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from operator import itemgetter
@@ -45,10 +45,16 @@ def customer_id(number: int, prefix: str = "") -> str:
     return f"{prefix}C{number:06d}"
 
 
-def assign_personas(customers: int, seed: int = 7) -> list[Persona]:
+def assign_personas(
+    customers: int, seed: int = 7, only: Collection[str] | None = None
+) -> list[Persona]:
     """Personas of customers 1..n: each block of `personas.DECK_SIZE` customers is a
-    shuffled deck holding every persona `weight` times, so even a small demo meets them all."""
-    deck = [p for p in PERSONAS for _ in range(p.weight)]
+    shuffled deck holding every persona `weight` times, so even a small demo meets them all.
+    `only` keeps the named personas (the event mix), in their usual proportions."""
+    unknown = set(only or ()) - {p.name for p in PERSONAS}
+    if unknown:
+        raise ValueError(f"unknown persona(s): {', '.join(sorted(unknown))}")
+    deck = [p for p in PERSONAS if not only or p.name in only for _ in range(p.weight)]
     assigned: list[Persona] = []
     block = 0
     while len(assigned) < customers:
@@ -65,10 +71,12 @@ def generate(
     start: datetime = DEFAULT_START,
     invalid_ratio: float = 0.0,
     id_prefix: str = "",
+    personas: Collection[str] | None = None,
 ) -> Iterator[Record]:
     """Records of `customers` customers in event-time order; `invalid_ratio` of all
     records (approximately) are deliberately invalid. `id_prefix` is put before every
-    customer id (the demo uses one per run, so reruns show new customers)."""
+    customer id (the demo uses one per run, so reruns show new customers). `personas`
+    restricts the mix to the named personas (see `personas.PERSONAS`)."""
     if customers < 0:
         raise ValueError("customers must not be negative")
     if start.tzinfo is None or start.utcoffset() is None:
@@ -77,7 +85,7 @@ def generate(
         raise ValueError("invalid_ratio must be in [0, 1)")
     timelines = [
         _timeline(number, persona, seed, start, id_prefix)
-        for number, persona in enumerate(assign_personas(customers, seed), start=1)
+        for number, persona in enumerate(assign_personas(customers, seed, personas), start=1)
     ]
     merged = heapq.merge(*timelines, key=itemgetter(0))
     # k invalid records per valid one, on average, makes `invalid_ratio` of the total.
