@@ -22,8 +22,11 @@ EventId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 LoanId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 # Amounts: finite decimals; `gt`/`ge` give the "negative amount" rejection.
-PositiveMoney = Annotated[Decimal, Field(gt=0, allow_inf_nan=False, max_digits=38)]
-NonNegativeMoney = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, max_digits=38)]
+# Below 10^18: "1e45" has one digit but is no amount a bank books.
+PositiveMoney = Annotated[Decimal, Field(gt=0, lt=10**18, allow_inf_nan=False, max_digits=38)]
+NonNegativeMoney = Annotated[
+    Decimal, Field(ge=0, lt=10**18, allow_inf_nan=False, max_digits=38)
+]
 
 Education = Literal["high_school", "associate", "bachelor", "master", "doctorate"]
 EmploymentType = Literal["formal", "informal"]
