@@ -6,16 +6,15 @@ stays unique when one event raises several alerts of one type.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from schemas.events import Tier
 from schemas.outputs import AlertType, Grade, ReasonValue, Severity
-from tierstream.core.grade import grade_rank
 from tierstream.core.history import installment_views
 from tierstream.core.reasons import money
 from tierstream.core.state import CustomerState
-from tierstream.core.tier import tier_rank
 from tierstream.policy import Policy
 
 
@@ -67,6 +66,11 @@ def income_drop_alert(
     )
 
 
+def _worse(best_first: Sequence[str], new: str, old: str) -> bool:
+    """In a best-first order (the policy's tier or grade order), later is worse."""
+    return best_first.index(new) > best_first.index(old)
+
+
 def downgrade_alerts(
     previous: tuple[Tier, Grade] | None, tier: Tier, grade: Grade, policy: Policy
 ) -> list[AlertDraft]:
@@ -75,14 +79,14 @@ def downgrade_alerts(
     old_tier, old_grade = previous
     sev = policy.alerts.severities
     drafts = []
-    if tier_rank(tier, policy) < tier_rank(old_tier, policy):
+    if _worse(policy.tier.order, tier, old_tier):
         drafts.append(AlertDraft(
             "tier.downgraded",
             sev.tier_downgraded_to_d if tier == "D" else sev.tier_downgraded,
             f"Tier went down from {old_tier} to {tier}.",
             {"from": old_tier, "to": tier},
         ))
-    if grade_rank(grade, policy) < grade_rank(old_grade, policy):
+    if _worse(policy.grade.order, grade, old_grade):
         drafts.append(AlertDraft(
             "grade.downgraded",
             sev.grade_downgraded_to_c if grade == "C" else sev.grade_downgraded,

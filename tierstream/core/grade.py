@@ -18,12 +18,6 @@ from tierstream.core.state import CustomerState
 from tierstream.policy import GradeRuleId, Policy
 
 
-def grade_rank(grade: Grade, policy: Policy) -> int:
-    """Higher is better, by the policy's grade order (AAA highest by default)."""
-    order = policy.grade.order
-    return len(order) - 1 - order.index(grade)
-
-
 @dataclass(frozen=True)
 class _Facts:
     """What the grade rules read, computed once per decision."""

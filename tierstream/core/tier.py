@@ -22,12 +22,6 @@ from tierstream.core.state import CustomerState
 from tierstream.policy import Policy
 
 
-def tier_rank(tier: Tier, policy: Policy) -> int:
-    """Higher is better, by the policy's tier order (A highest by default)."""
-    order = policy.tier.order
-    return len(order) - 1 - order.index(tier)
-
-
 @dataclass(frozen=True)
 class TierEvaluation:
     a_holds: bool
