@@ -44,9 +44,8 @@ and a killed worker is declared dead after 10 s instead of 60 s."""
 
 # A worker that restored partitions from the changelog could stop consuming some of
 # them, with no error (README "Delivery guarantees"). streams/faust_patches.py fixed
-# the lost-local-store case (10 runs of 10); the takeover case still stalls. Nothing
-# is lost (those offsets stay uncommitted) but the stream stalls until a restart.
-# Non-strict xfail with a short timeout: CI shows it, never hangs.
+# the lost-local-store case (10 runs of 10); the takeover case still stalls. Nothing is lost (those offsets stay uncommitted) but the stream stalls
+# until a restart. Non-strict xfail with a short timeout: CI shows it, never hangs.
 TAKEOVER_STALL = pytest.mark.xfail(
     strict=False, raises=AssertionError,
     reason="faust: a worker that restored from the changelog sometimes stops consuming",
