@@ -15,7 +15,6 @@ import faust
 from prometheus_client import CollectorRegistry
 
 from streams.api import register_api
-from streams.faust_patches import apply_patches
 from streams.kafka_security import faust_credentials
 from streams.metrics import Metrics
 from streams.observability import install_observability
@@ -46,7 +45,6 @@ def create_app(
     registry: CollectorRegistry | None = None,
     clock: Clock = utcnow,
 ) -> TierApp:
-    apply_patches()  # faust recovery: seek before resume (see streams/faust_patches.py)
     registry = registry if registry is not None else CollectorRegistry()
     metrics = Metrics.create(registry)
     metrics.policy_info.labels(policy.version).set(1)
