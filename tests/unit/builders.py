@@ -295,15 +295,23 @@ def raw_default_policy() -> dict[str, Any]:
     return raw
 
 
-def policy_with(path: str, value: Any) -> Policy:
-    """The default policy with one value (dotted path) replaced."""
-    raw = copy.deepcopy(raw_default_policy())
+def changed(doc: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of `doc` with `path` (dotted) set to `value`, or removed if value is `...`."""
+    out = copy.deepcopy(doc)
     *parents, leaf = path.split(".")
-    node = raw
+    node = out
     for part in parents:
         node = node[part]
-    node[leaf] = value
-    return parse_policy(raw, "test-policy")
+    if value is ...:
+        del node[leaf]
+    else:
+        node[leaf] = value
+    return out
+
+
+def policy_with(path: str, value: Any) -> Policy:
+    """The default policy with one value (dotted path) replaced."""
+    return parse_policy(changed(raw_default_policy(), path, value), "test-policy")
 
 
 def stable_relationship(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from decimal import Decimal
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pytest
 
 from schemas.events import LoanOverdue, SalaryChanged
+from tests.unit.builders import changed
 from tierstream.intake import REJECTION_REASONS, Rejection, decode
 
 LIMIT = 65_536
@@ -43,18 +43,6 @@ def encode(doc: Any) -> bytes:
     return json.dumps(doc).encode("utf-8")
 
 
-def changed(doc: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """A copy of `doc` with `path` (dotted) set to `value`, or removed if value is ...."""
-    out = copy.deepcopy(doc)
-    *parents, leaf = path.split(".")
-    node = out
-    for part in parents:
-        node = node[part]
-    if value is ...:
-        del node[leaf]
-    else:
-        node[leaf] = value
-    return out
 
 
 def rejected(value: bytes | None, key: bytes | None = KEY, limit: int = LIMIT) -> Rejection:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.unit.builders import raw_default_policy
+from tests.unit.builders import changed, raw_default_policy
 from tierstream.policy import DEFAULT_POLICY_FILE, PolicyError, load_policy, parse_policy
 
 
@@ -23,16 +22,7 @@ def write(tmp_path: Path, raw: Any, name: str = "bank-policy.yaml") -> Path:
 
 def edited(path: str, value: Any) -> dict[str, Any]:
     """The default policy document with `path` (dotted) set, or removed if value is ...."""
-    raw = copy.deepcopy(raw_default_policy())
-    *parents, leaf = path.split(".")
-    node = raw
-    for part in parents:
-        node = node[part]
-    if value is ...:
-        del node[leaf]
-    else:
-        node[leaf] = value
-    return raw
+    return changed(raw_default_policy(), path, value)
 
 
 def load_error(tmp_path: Path, raw: Any) -> str:
