@@ -14,6 +14,7 @@ from typing import Any
 import faust
 from prometheus_client import CollectorRegistry
 
+from streams import faust_fixes
 from streams.api import register_api
 from streams.kafka_security import faust_credentials
 from streams.metrics import Metrics
@@ -45,6 +46,7 @@ def create_app(
     registry: CollectorRegistry | None = None,
     clock: Clock = utcnow,
 ) -> TierApp:
+    faust_fixes.install()  # recovery -> stream hand-over (see streams/faust_fixes.py)
     registry = registry if registry is not None else CollectorRegistry()
     metrics = Metrics.create(registry)
     metrics.policy_info.labels(policy.version).set(1)
