@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -40,17 +39,6 @@ NOW = datetime(2026, 12, 31, tzinfo=UTC)
 QUIET = {"reevaluation_interval_seconds": 86400.0, "session_timeout_seconds": 10.0}
 """Fault tests compare with event-driven decisions only (no timer pass during a test),
 and a killed worker is declared dead after 10 s instead of 60 s."""
-
-
-# In about 1 of 4 runs (faust 0.15.3), a worker that restored partitions from the
-# changelog (taking over from a killed worker, or after losing its local store) then
-# stops consuming some of them, with no error (README "Delivery guarantees": open
-# finding). Nothing is lost (those offsets stay uncommitted) but the stream stalls
-# until a restart. Non-strict xfail with a short timeout: CI shows it, never hangs.
-TAKEOVER_STALL = pytest.mark.xfail(
-    strict=False, raises=AssertionError,
-    reason="faust: a worker that restored from the changelog sometimes stops consuming",
-)
 
 
 def stream(customers: int, prefix: str, seed: int = 11) -> Records:

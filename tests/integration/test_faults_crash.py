@@ -16,7 +16,6 @@ import pytest
 from streams.topics import create_topics
 from tests.integration.faults import (
     QUIET,
-    TAKEOVER_STALL,
     assert_same_as_reference,
     final_states,
     kill_9,
@@ -68,7 +67,6 @@ async def test_kill_9_mid_stream_then_restart_loses_nothing(
     assert repeats <= len(seen)
 
 
-@TAKEOVER_STALL
 async def test_a_worker_whose_local_store_was_deleted_rebuilds_from_the_changelog(
     tmp_path: Path,
 ) -> None:

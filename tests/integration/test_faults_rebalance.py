@@ -15,7 +15,6 @@ import pytest
 from streams.topics import create_topics
 from tests.integration.faults import (
     QUIET,
-    TAKEOVER_STALL,
     assert_same_as_reference,
     final_states,
     kill_9,
@@ -39,7 +38,6 @@ def owned_input_partitions(log: Path, topic: str) -> bool:
     return bool(row.search(log.read_text(errors="replace")))
 
 
-@TAKEOVER_STALL
 async def test_a_killed_worker_s_partitions_move_to_the_other_and_back(tmp_path: Path) -> None:
     one = unique_settings(tmp_path, data_dir=tmp_path / "one", **QUIET)
     two = one.model_copy(update={"data_dir": tmp_path / "two", "web_port": free_port()})
@@ -76,10 +74,11 @@ async def test_a_killed_worker_s_partitions_move_to_the_other_and_back(tmp_path:
     assert set(await output_ids(one, committed_only=False)) == ref.output_ids
 
 
-@TAKEOVER_STALL
 async def test_a_worker_killed_before_its_first_commit_is_replaced(tmp_path: Path) -> None:
     """The group has no committed offset yet when its only worker dies; the replacement,
-    with its own empty store, restores from the changelog and consumes everything."""
+    with its own empty store, restores from the changelog and consumes everything.
+    (faust alone left such partitions where its recovery prefetch had stopped, and
+    never committed them: streams/faust_fixes.py.)"""
     first = unique_settings(tmp_path, data_dir=tmp_path / "first", **QUIET)
     second = first.model_copy(update={"data_dir": tmp_path / "second", "web_port": free_port()})
     await create_topics(first)
