@@ -1,5 +1,8 @@
 """Consumer lag of the input topic, per partition this worker owns: end offset - committed.
 
+The committed offset is exported too: records waiting while it stands still for
+minutes means the worker has stopped committing (alert `TierstreamCommitsStalled`).
+
 faust's sensor has no lag metric, so a timer asks every few seconds. The end offsets
 come from the broker (a ListOffsets request), not from the fetcher's cached
 highwater, so a stalled fetcher shows a growing lag instead of a frozen one. The
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from prometheus_client import Gauge
@@ -31,40 +35,54 @@ class OffsetSource(Protocol):
     async def earliest_offsets(self, *partitions: Any) -> Mapping[Any, int]: ...
 
 
-async def partition_lags(
+@dataclass(frozen=True)
+class PartitionOffsets:
+    """Where the group stands on one input partition."""
+
+    committed: int  # next offset to read: the committed one, or the earliest if never committed
+    end: int  # the broker's end offset (highwater)
+
+    @property
+    def lag(self) -> int:
+        return max(self.end - self.committed, 0)
+
+
+async def partition_offsets(
     consumer: OffsetSource, committed: Mapping[Any, int | None], topic: str
-) -> dict[int, int]:
-    """Lag per assigned partition of `topic` (never negative)."""
+) -> dict[int, PartitionOffsets]:
+    """Committed and end offset per assigned partition of `topic`."""
     tps = [tp for tp in consumer.assignment() if tp.topic == topic]
     if not tps:
         return {}
     ends = await consumer.highwaters(*tps)
     never = [tp for tp in tps if committed.get(tp) is None]
     starts = await consumer.earliest_offsets(*never) if never else {}
-    lags: dict[int, int] = {}
+    out: dict[int, PartitionOffsets] = {}
     for tp in tps:
         end = ends.get(tp)
         if end is None:
             continue
         done = committed.get(tp)
-        position = done if done is not None else starts.get(tp, 0)
-        lags[tp.partition] = max(end - position, 0)
-    return lags
+        out[tp.partition] = PartitionOffsets(done if done is not None else starts.get(tp, 0), end)
+    return out
 
 
 class LagGauge:
-    """Keeps the gauge's partitions equal to the worker's current assignment."""
+    """Keeps the lag and committed-offset gauges' partitions equal to the assignment."""
 
-    def __init__(self, gauge: Gauge) -> None:
-        self.gauge = gauge
+    def __init__(self, lag: Gauge, committed: Gauge) -> None:
+        self.lag = lag
+        self.committed = committed
         self.partitions: set[int] = set()
 
-    def set(self, lags: Mapping[int, int]) -> None:
-        for gone in self.partitions - lags.keys():
-            self.gauge.remove(str(gone))
-        for partition, lag in lags.items():
-            self.gauge.labels(str(partition)).set(lag)
-        self.partitions = set(lags)
+    def set(self, offsets: Mapping[int, PartitionOffsets]) -> None:
+        for gone in self.partitions - offsets.keys():
+            self.lag.remove(str(gone))
+            self.committed.remove(str(gone))
+        for partition, at in offsets.items():
+            self.lag.labels(str(partition)).set(at.lag)
+            self.committed.labels(str(partition)).set(at.committed)
+        self.partitions = set(offsets)
 
 
 async def update_lag(app: Any, topic: str, lag: LagGauge) -> None:
@@ -73,8 +91,8 @@ async def update_lag(app: Any, topic: str, lag: LagGauge) -> None:
         return
     consumer = app.consumer
     try:
-        lags = await partition_lags(consumer, consumer._committed_offset, topic)
+        offsets = await partition_offsets(consumer, consumer._committed_offset, topic)
     except Exception as exc:  # a broker hiccup must not kill the timer; the next tick retries
         log.warning("consumer lag not updated: %r", exc)
         return
-    lag.set(lags)
+    lag.set(offsets)

@@ -55,6 +55,7 @@ class Metrics:
     decision_latency: Histogram
     event_age: Histogram
     consumer_lag: Gauge
+    consumer_committed_offset: Gauge
     policy_info: Gauge
     policy_updates: Counter
     reevaluations: Counter
@@ -132,6 +133,12 @@ class Metrics:
             consumer_lag=Gauge(
                 p + "consumer_lag", "Input-topic records not yet committed by this worker's "
                 "consumer group, per assigned partition (end offset minus committed).",
+                ["partition"], registry=registry,
+            ),
+            consumer_committed_offset=Gauge(
+                p + "consumer_committed_offset", "Next input offset the group reads, per "
+                "assigned partition: the committed offset, or the earliest offset of a "
+                "partition never committed. Standing still while lag > 0: commits stopped.",
                 ["partition"], registry=registry,
             ),
             policy_info=Gauge(

@@ -50,7 +50,7 @@ def install_observability(
 
     table.on_recover(on_table_recovered)
 
-    lag = LagGauge(metrics.consumer_lag)
+    lag = LagGauge(metrics.consumer_lag, metrics.consumer_committed_offset)
 
     async def lag_tick() -> None:
         await update_lag(app, settings.input_topic, lag)

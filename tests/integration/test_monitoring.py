@@ -164,6 +164,8 @@ async def test_prometheus_sees_the_counters_tier_gauges_and_lag_of_what_was_sent
                 http, prometheus, "sum by (tier) (tierstream_customers)")),
             "lag_partitions": await query(http, prometheus, "count(tierstream_consumer_lag)"),
             "lag": await query(http, prometheus, "sum(tierstream_consumer_lag)"),
+            "committed": await query(
+                http, prometheus, "sum(tierstream_consumer_committed_offset)"),
             "end_offsets": await query(  # what lag is measured against: all that was sent
                 http, prometheus, "sum(tierstream_faust_topic_partition_end_offset"
                 f'{{topic="{settings.input_topic}"}})'),
@@ -172,7 +174,7 @@ async def test_prometheus_sees_the_counters_tier_gauges_and_lag_of_what_was_sent
               and [list(seen[k].values()) for k in ("duplicates", "not_json", "c_to_b")]
               == [[1], [1], [1]]
               and seen["lag_partitions"] == {"": 4} and seen["lag"] == {"": 0}
-              and seen["end_offsets"] == {"": SENT})
+              and seen["end_offsets"] == {"": SENT} and seen["committed"] == {"": SENT})
         return ok, seen
 
     await eventually(counted, "counters, tier gauges and lag in Prometheus", worker=worker)

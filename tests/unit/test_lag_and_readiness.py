@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from prometheus_client import CollectorRegistry
 
-from streams.lag import LagGauge, partition_lags
+from streams.lag import LagGauge, PartitionOffsets, partition_offsets
 from streams.metrics import Metrics
 from streams.readiness import Readiness
 
@@ -35,17 +35,27 @@ async def test_lag_is_end_offset_minus_committed_for_the_input_topic_only() -> N
     ends = {TP("in", 0): 120, TP("in", 1): 40, TP("in", 2): 500, TP("changelog", 0): 9}
     consumer = FakeConsumer(ends, starts={TP("in", 2): 450})
     committed = {TP("in", 0): 100, TP("in", 1): 40}  # partition 2 never committed
-    lags = await partition_lags(consumer, committed, "in")
-    assert lags == {0: 20, 1: 0, 2: 50}  # 2 counts from its earliest offset, not from 0
+    offsets = await partition_offsets(consumer, committed, "in")
+    assert {p: at.lag for p, at in offsets.items()} == {0: 20, 1: 0, 2: 50}
+    # partition 2 counts from its earliest offset, not from 0
+    assert {p: at.committed for p, at in offsets.items()} == {0: 100, 1: 40, 2: 450}
 
 
-async def test_the_lag_gauge_follows_the_assignment() -> None:
+def test_a_committed_offset_past_the_end_is_no_negative_lag() -> None:
+    assert PartitionOffsets(committed=130, end=120).lag == 0  # end offset read before commit
+
+
+async def test_the_lag_gauges_follow_the_assignment() -> None:
     registry = CollectorRegistry()
-    gauge = LagGauge(Metrics.create(registry).consumer_lag)
-    gauge.set({0: 5, 1: 7})
-    gauge.set({1: 3})  # partition 0 went to another worker in a rebalance
-    assert registry.get_sample_value("tierstream_consumer_lag", {"partition": "0"}) is None
+    metrics = Metrics.create(registry)
+    gauge = LagGauge(metrics.consumer_lag, metrics.consumer_committed_offset)
+    gauge.set({0: PartitionOffsets(10, 15), 1: PartitionOffsets(20, 27)})
+    gauge.set({1: PartitionOffsets(24, 27)})  # partition 0 went to another worker
+    for name in ("tierstream_consumer_lag", "tierstream_consumer_committed_offset"):
+        assert registry.get_sample_value(name, {"partition": "0"}) is None
     assert registry.get_sample_value("tierstream_consumer_lag", {"partition": "1"}) == 3
+    assert registry.get_sample_value(
+        "tierstream_consumer_committed_offset", {"partition": "1"}) == 24
 
 
 def test_ready_only_after_the_table_recovery_that_follows_each_rebalance() -> None:
