@@ -139,8 +139,9 @@ async def latest_standings(settings: Settings) -> dict[str, tuple[str, str]]:
     return last
 
 
-async def committed_everything(settings: Settings) -> bool:
-    """The worker group has committed every input offset (everything processed)."""
+async def group_offsets(settings: Settings) -> tuple[dict[int, int], dict[int, int]]:
+    """(committed, end) offset per input partition; a partition never committed by the
+    worker group is absent from the first."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None)
     await admin.start()
@@ -149,12 +150,17 @@ async def committed_everything(settings: Settings) -> bool:
         parts = [TopicPartition(settings.input_topic, p) for p in range(settings.partitions)]
         ends = await consumer.end_offsets(parts)
         committed = await admin.list_consumer_group_offsets(settings.app_id, partitions=parts)
-        return all(
-            tp in committed and committed[tp].offset >= ends[tp] for tp in parts
-        )
+        return ({tp.partition: c.offset for tp, c in committed.items() if c.offset >= 0},
+                {tp.partition: end for tp, end in ends.items()})
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def committed_everything(settings: Settings) -> bool:
+    """The worker group has committed every input offset (everything processed)."""
+    committed, ends = await group_offsets(settings)
+    return all(committed.get(p, -1) >= end for p, end in ends.items())
 
 
 async def wait_processed(settings: Settings, workers: list[WorkerProcess],

@@ -17,6 +17,7 @@ from tests.integration.faults import (
     QUIET,
     assert_same_as_reference,
     final_states,
+    group_offsets,
     kill_9,
     latest_standings,
     output_ids,
@@ -26,7 +27,13 @@ from tests.integration.faults import (
     wait_applied,
     wait_processed,
 )
-from tests.integration.harness import WorkerProcess, free_port, unique_settings, wait_for
+from tests.integration.harness import (
+    WorkerProcess,
+    free_port,
+    unique_settings,
+    wait_for,
+    wait_for_async,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +45,13 @@ def owned_input_partitions(log: Path, topic: str) -> bool:
     return bool(row.search(log.read_text(errors="replace")))
 
 
-async def test_a_killed_worker_s_partitions_move_to_the_other_and_back(tmp_path: Path) -> None:
+@pytest.mark.parametrize("killed", ["early", "after_committing"])
+async def test_a_killed_worker_s_partitions_move_to_the_other_and_back(
+    tmp_path: Path, killed: str
+) -> None:
+    """Killed early (20 events in, usually before b's first commit), the survivor reads
+    b's partitions from their start; killed after committing, from b's committed
+    offsets: the two paths of streams/faust_fixes.py."""
     one = unique_settings(tmp_path, data_dir=tmp_path / "one", **QUIET)
     two = one.model_copy(update={"data_dir": tmp_path / "two", "web_port": free_port()})
     await create_topics(one)
@@ -55,6 +68,9 @@ async def test_a_killed_worker_s_partitions_move_to_the_other_and_back(tmp_path:
         # b must own input partitions when it dies, so that a really takes some over.
         await wait_for(lambda: owned_input_partitions(tmp_path / "b-1.log", one.input_topic))
         await wait_applied(one, b, 20)
+        if killed == "after_committing":  # every partition, b's too, has a committed offset
+            await wait_for_async(lambda: group_offsets(one),
+                                 lambda offsets: len(offsets[0]) == one.partitions)
         kill_9(b)  # mid-stream: a takes over b's partitions after the session timeout
         await produce_fast(one, thirds[1])
         await wait_processed(one, [a], timeout=60)
