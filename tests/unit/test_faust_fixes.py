@@ -1,4 +1,5 @@
-"""The recovery fixes: seek before resume, and never-committed partitions from the start.
+"""The faust fixes: seek before resume, never-committed partitions from the start, and
+queued table writes flushed into the transaction they belong to.
 
 faust's app, consumer and recovery are replaced by small recorders, so each test
 checks the order of calls (or the partitions sought) that decide whether a worker
@@ -9,15 +10,21 @@ broker is covered by tests/integration/test_faults_*.py.
 from __future__ import annotations
 
 from collections import defaultdict
+from types import SimpleNamespace
 from typing import Any
 
 from aiokafka.structs import TopicPartition
 from faust.tables.recovery import Recovery
-from faust.transport.consumer import ThreadDelegateConsumer
+from faust.transport.consumer import ThreadDelegateConsumer, TransactionManager
 from faust.types import TP
 
 from streams import faust_fixes
-from streams.faust_fixes import on_recovery_completed, perform_seek, resume_streams
+from streams.faust_fixes import (
+    commit_transactions,
+    on_recovery_completed,
+    perform_seek,
+    resume_streams,
+)
 
 INPUT_0, INPUT_1 = TP("input", 0), TP("input", 1)
 CHANGELOG_0 = TP("app-customer-state-changelog", 0)
@@ -183,9 +190,39 @@ async def test_committed_partitions_and_changelogs_are_left_where_faust_put_them
     assert _rewound(consumer) == []
 
 
+class _TransactionalProducer:
+    """faust's producer under exactly_once: a buffer of queued writes, then transactions."""
+
+    def __init__(self) -> None:
+        self.buffered = ["customer-state-changelog record"]  # a table write, send_soon
+        self.in_transaction: list[str] = []
+        self.committed: list[tuple[list[str], dict[str, dict[TP, int]]]] = []
+
+    async def flush(self) -> None:
+        self.in_transaction = list(self.buffered)
+        self.buffered.clear()
+
+    async def commit_transactions(self, by_transactional_id: dict[str, dict[TP, int]],
+                                  group_id: str, start_new_transaction: bool) -> None:
+        self.committed.append((list(self.in_transaction), by_transactional_id))
+
+
+async def test_a_transaction_commits_only_after_the_queued_table_writes_joined_it() -> None:
+    producer = _TransactionalProducer()
+    app = SimpleNamespace(producer=producer, conf=SimpleNamespace(id="tierstream"),
+                          assignor=SimpleNamespace(group_for_topic=lambda topic: 0))
+    manager = SimpleNamespace(app=app, producer=producer)
+    assert await commit_transactions(manager, {INPUT_0: 120})
+    writes, offsets = producer.committed[0]
+    assert writes == ["customer-state-changelog record"]  # in the same transaction ...
+    assert offsets == {"tierstream-0-0": {INPUT_0: 120}}  # ... as the offset covering it
+    assert producer.buffered == []
+
+
 def test_install_puts_the_fixes_in_place_once() -> None:
     faust_fixes.install()
     faust_fixes.install()
     assert Recovery.on_recovery_completed is on_recovery_completed
     assert Recovery._resume_streams is resume_streams
     assert ThreadDelegateConsumer.perform_seek is perform_seek
+    assert TransactionManager.commit is commit_transactions
