@@ -67,8 +67,8 @@ async def partition_offsets(
     return out
 
 
-class LagGauge:
-    """Keeps the lag and committed-offset gauges' partitions equal to the assignment."""
+class PartitionGauges:
+    """The lag and committed-offset gauges, their partitions kept equal to the assignment."""
 
     def __init__(self, lag: Gauge, committed: Gauge) -> None:
         self.lag = lag
@@ -85,7 +85,7 @@ class LagGauge:
         self.partitions = set(offsets)
 
 
-async def update_lag(app: Any, topic: str, lag: LagGauge) -> None:
+async def update_lag(app: Any, topic: str, lag: PartitionGauges) -> None:
     """One timer tick on a faust app: skipped while a rebalance moves partitions."""
     if app.rebalancing:
         return

@@ -15,7 +15,7 @@ import faust
 from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from prometheus_client import CollectorRegistry
 
-from streams.lag import LAG_INTERVAL_SECONDS, LagGauge, update_lag
+from streams.lag import LAG_INTERVAL_SECONDS, PartitionGauges, update_lag
 from streams.metrics import Metrics
 from streams.readiness import Readiness
 from streams.standing import rebuild
@@ -50,7 +50,7 @@ def install_observability(
 
     table.on_recover(on_table_recovered)
 
-    lag = LagGauge(metrics.consumer_lag, metrics.consumer_committed_offset)
+    lag = PartitionGauges(metrics.consumer_lag, metrics.consumer_committed_offset)
 
     async def lag_tick() -> None:
         await update_lag(app, settings.input_topic, lag)

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from prometheus_client import CollectorRegistry
 
-from streams.lag import LagGauge, PartitionOffsets, partition_offsets
+from streams.lag import PartitionGauges, PartitionOffsets, partition_offsets
 from streams.metrics import Metrics
 from streams.readiness import Readiness
 
@@ -48,7 +48,7 @@ def test_a_committed_offset_past_the_end_is_no_negative_lag() -> None:
 async def test_the_lag_gauges_follow_the_assignment() -> None:
     registry = CollectorRegistry()
     metrics = Metrics.create(registry)
-    gauge = LagGauge(metrics.consumer_lag, metrics.consumer_committed_offset)
+    gauge = PartitionGauges(metrics.consumer_lag, metrics.consumer_committed_offset)
     gauge.set({0: PartitionOffsets(10, 15), 1: PartitionOffsets(20, 27)})
     gauge.set({1: PartitionOffsets(24, 27)})  # partition 0 went to another worker
     for name in ("tierstream_consumer_lag", "tierstream_consumer_committed_offset"):

@@ -41,6 +41,13 @@ def stricter(tmp_path: Path) -> Path:
     return path
 
 
+def events_file(tmp_path: Path, records: list[bytes] = FIXTURE) -> Path:
+    """The fixture as a JSON-lines file, the way the commands read events."""
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"\n".join(records) + b"\n")
+    return path
+
+
 def test_replay_decides_like_the_worker_and_counts_everything() -> None:
     result = replay(FIXTURE, POLICY)
     assert {c: (v.tier, v.grade) for c, v in result.latest.items()} == {
@@ -69,8 +76,7 @@ def test_whatif_migration_matrix_on_a_known_fixture(tmp_path: Path) -> None:
 def test_replay_command_writes_topic_named_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    events = tmp_path / "events.jsonl"
-    events.write_bytes(b"\n".join(FIXTURE) + b"\n")
+    events = events_file(tmp_path)
     assert main(["replay", str(events), "--out", str(tmp_path / "out")]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["customers"] == 3
@@ -79,8 +85,7 @@ def test_replay_command_writes_topic_named_files(
 
 
 def test_whatif_command_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    events = tmp_path / "events.jsonl"
-    events.write_bytes(b"\n".join(FIXTURE[:4]) + b"\n")
+    events = events_file(tmp_path, FIXTURE[:4])
     assert main(["whatif", str(events), "--from", str(DEFAULT_POLICY_FILE),
                  "--to", str(stricter(tmp_path)), "--json"]) == 0
     body = json.loads(capsys.readouterr().out)
@@ -91,8 +96,7 @@ def test_whatif_command_json(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_explain_from_a_replay_says_what_is_missing_for_a(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    events = tmp_path / "events.jsonl"
-    events.write_bytes(b"\n".join(FIXTURE) + b"\n")
+    events = events_file(tmp_path)
     assert main(["explain", "C-25K", "--events", str(events)]) == 0
     text = capsys.readouterr().out
     assert "Customer C-25K: tier B, grade A" in text
@@ -105,8 +109,7 @@ def test_explain_from_a_replay_says_what_is_missing_for_a(
 def test_explain_unknown_customer_is_one_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    events = tmp_path / "events.jsonl"
-    events.write_bytes(b"\n".join(FIXTURE) + b"\n")
+    events = events_file(tmp_path)
     assert main(["explain", "C-NOBODY", "--events", str(events)]) == 2
     assert "C-NOBODY has no applied event" in capsys.readouterr().err
 
