@@ -1,0 +1,185 @@
+"""A golden corpus: synthetic event streams whose offline decisions are pinned by hash.
+
+Before the core is rewritten for speed, every output of `replay` over these streams
+is recorded (`record.py` writes `digests.json`) and `test_golden.py` proves a later
+commit still produces the same bytes. Only `decided_at` may differ, and even that is
+fixed here by a constant clock, so the comparison is exact and needs no broker.
+
+The input stream is hashed too: a failure then tells whether the generator changed
+(the inputs differ) or the decisions did (same inputs, different outputs).
+`outputs_of` (with the `ReplayOutputs` protocol it reads) is the one place that knows
+the shape of the replay result; a refactor that changes that shape rewrites it alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol, TypedDict, cast
+
+from pydantic import BaseModel
+
+from tierstream.demo.generator import generate
+from tierstream.policy import Policy, load_policy
+
+DECIDED_AT = datetime(2027, 1, 1, tzinfo=UTC)
+"""The fixed decision time. It also bounds which event times are plausible, so it must
+stay within a year of the generated events (2026-01 to early 2027)."""
+MAX_BYTES = 65536
+KINDS = ("tier_changes", "alerts", "latest", "rejected", "summary")
+VOLATILE_FIELD = "decided_at"
+DIGESTS_FILE = Path(__file__).resolve().parent / "digests.json"
+
+REPLAY_MODULES = ("tierstream.offline.replay", "tierstream.replay")
+"""Where `replay` lives, newest layout first: the corpus then runs unchanged on commits
+from before and after the package restructuring, which is what a diff of dumps needs."""
+
+RISKY_PERSONAS = ("struggler", "late_payer", "income_drop", "mortgage_payoff", "override")
+
+
+class GeneratorArgs(TypedDict):
+    """Keyword arguments of `tierstream.demo.generator.generate`, all spelled out."""
+
+    customers: int
+    seed: int
+    invalid_ratio: float
+    id_prefix: str
+    personas: tuple[str, ...] | None
+
+
+class Case(NamedTuple):
+    name: str
+    args: GeneratorArgs
+
+
+CASES: list[Case] = [
+    Case("seed7_clean", GeneratorArgs(
+        customers=1200, seed=7, invalid_ratio=0.0, id_prefix="", personas=None)),
+    Case("seed11_dead_letters_5pct", GeneratorArgs(
+        customers=1000, seed=11, invalid_ratio=0.05, id_prefix="R1-", personas=None)),
+    Case("seed23_dead_letters_25pct", GeneratorArgs(
+        customers=500, seed=23, invalid_ratio=0.25, id_prefix="", personas=None)),
+    Case("seed42_risky_personas", GeneratorArgs(
+        customers=500, seed=42, invalid_ratio=0.02, id_prefix="X-", personas=RISKY_PERSONAS)),
+]
+
+
+class ReplayOutputs(Protocol):
+    """What `outputs_of` reads from a replay result (read-only, so any class fits)."""
+
+    @property
+    def tier_changes(self) -> Sequence[BaseModel]: ...
+    @property
+    def alerts(self) -> Sequence[BaseModel]: ...
+    @property
+    def latest(self) -> Mapping[str, BaseModel]: ...
+    @property
+    def rejected(self) -> Sequence[Mapping[str, Any]]: ...
+    def summary(self) -> Mapping[str, Any]: ...
+
+
+class ReplayFn(Protocol):
+    """The replay under test: `replay` from `REPLAY_MODULES`, or its successor."""
+
+    def __call__(
+        self,
+        lines: list[bytes],
+        policy: Policy,
+        *,
+        clock: Callable[[], datetime],
+        max_bytes: int,
+    ) -> ReplayOutputs: ...
+
+
+def replay_under_test() -> ReplayFn:
+    """The `replay` function of the checked-out commit, whichever layout it has."""
+    for name in REPLAY_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not (name + ".").startswith(exc.name + "."):
+                raise  # the module exists but one of its imports is broken
+            continue
+        return cast(ReplayFn, module.replay)
+    raise ImportError(f"no replay function in any of {', '.join(REPLAY_MODULES)}")
+
+
+def canonical(obj: Mapping[str, Any]) -> str:
+    """One JSON line with sorted keys and no volatile field: equal data, equal bytes."""
+    stable = {k: v for k, v in obj.items() if k != VOLATILE_FIELD}
+    return json.dumps(stable, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _model_lines(models: Iterable[BaseModel]) -> list[str]:
+    return [canonical(json.loads(m.model_dump_json())) for m in models]
+
+
+def outputs_of(result: ReplayOutputs) -> dict[str, list[str]]:
+    """The canonical text lines of every output kind, in publication order (latest
+    tiers sorted by customer). The only function that knows the replay result's shape."""
+    return {
+        "tier_changes": _model_lines(result.tier_changes),
+        "alerts": _model_lines(result.alerts),
+        "latest": _model_lines(result.latest[c] for c in sorted(result.latest)),
+        "rejected": [canonical(r) for r in result.rejected],
+        "summary": [canonical(result.summary())],
+    }
+
+
+def events_of(case: Case) -> list[bytes]:
+    """The case's input: record values only, one event per line (replay has no keys)."""
+    return [record.value for record in generate(**case.args)]
+
+
+def _sha256(lines: Iterable[str | bytes]) -> str:
+    """Hash of the lines joined by newlines (text as UTF-8)."""
+    return hashlib.sha256(
+        b"\n".join(x.encode() if isinstance(x, str) else x for x in lines)
+    ).hexdigest()
+
+
+def digest_case(
+    case: Case,
+    replay_fn: ReplayFn,
+    policy: Policy | None = None,
+    dump_dir: Path | None = None,
+) -> dict[str, Any]:
+    """Replay the case with the fixed clock and return its JSON-able digest. With
+    `dump_dir`, also write the input and the canonical lines to `dump_dir/<case>/`,
+    so two commits' dumps can be diffed to find the first differing output."""
+    events = events_of(case)
+    result = replay_fn(
+        events, policy or load_policy(), clock=lambda: DECIDED_AT, max_bytes=MAX_BYTES
+    )
+    outputs = outputs_of(result)
+    if dump_dir is not None:
+        dump(case.name, events, outputs, dump_dir)
+    return {
+        "args": json.loads(json.dumps(case.args)),  # tuples as lists, as in digests.json
+        "events": len(events),
+        "input_sha256": _sha256(events),
+        "outputs": {
+            kind: {"lines": len(outputs[kind]), "sha256": _sha256(outputs[kind])}
+            for kind in KINDS
+        },
+    }
+
+
+def dump(name: str, events: list[bytes], outputs: Mapping[str, list[str]], root: Path) -> Path:
+    """Write `input.jsonl` and one `<kind>.jsonl` per output kind; returns the folder."""
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "input.jsonl").write_bytes(b"".join(e + b"\n" for e in events))
+    for kind in KINDS:
+        text = "".join(line + "\n" for line in outputs[kind])
+        (folder / f"{kind}.jsonl").write_text(text, encoding="utf-8")
+    return folder
+
+
+def load_digests(path: Path = DIGESTS_FILE) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data

@@ -1,1 +1,0 @@
-"""Command groups of the `tierstream` CLI, one module per group (see tierstream/cli.py)."""
