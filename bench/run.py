@@ -24,7 +24,7 @@ from bench import kafka_io, report, scenarios
 from bench.ceiling import ClientSettings
 from bench.profile import summarize_profile
 from bench.scenarios import Variant
-from streams.app import create_app
+from streams.worker.app import create_app
 from tierstream.demo.generator import Record, generate
 from tierstream.policy import load_policy
 

@@ -36,7 +36,7 @@ class BenchWorker:
         self.log_path = log_path
         Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
         self._log = log_path.open("wb")
-        cmd = [sys.executable, "-m", "tierstream.cli", "worker"]
+        cmd = [sys.executable, "-m", "tierstream", "worker"]
         if profile_to is not None:
             spy = Path(sys.executable).with_name("py-spy")
             cmd = [str(spy), "record", "--format", "raw", "--rate", "200",

@@ -10,11 +10,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from schemas.events import Tier
-from schemas.outputs import Grade, Reason
-
-TIERS: tuple[Tier, ...] = ("A", "B", "C", "D")
-GRADES: tuple[Grade, ...] = ("AAA", "AA", "A", "B", "C")
+from schemas.outputs import Reason
+from schemas.vocabulary import Grade, Tier
 
 
 class _Response(BaseModel):
@@ -22,7 +19,7 @@ class _Response(BaseModel):
 
 
 class PendingUpgrade(_Response):
-    """An upgrade to tier A that is cooling off (DOMAIN.md "Default hysteresis")."""
+    """An upgrade to tier A that is cooling off (docs/domain.md "Default hysteresis")."""
 
     tier: Tier = "A"
     qualified_since: AwareDatetime

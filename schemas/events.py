@@ -1,7 +1,7 @@
 """Input events on `customer-events`: the wire contract upstream banking systems publish.
 
-One pydantic model per event type, joined in a union discriminated by `type`, so a
-single `parse_event(bytes)` validates the whole envelope and its `data` at once.
+One pydantic model per event type, joined in a union discriminated by `type`, so
+`CUSTOMER_EVENT.validate_python` checks the whole envelope and its `data` at once.
 Money is `Decimal` (never float); timestamps must carry a UTC offset.
 """
 
@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+
+from schemas.vocabulary import Tier
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -30,7 +32,6 @@ NonNegativeMoney = Annotated[
 
 Education = Literal["high_school", "associate", "bachelor", "master", "doctorate"]
 EmploymentType = Literal["formal", "informal"]
-Tier = Literal["A", "B", "C", "D"]
 
 
 class _Data(BaseModel):

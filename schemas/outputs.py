@@ -11,17 +11,9 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from schemas.events import SCHEMA_VERSION, Tier
+from schemas.events import SCHEMA_VERSION
+from schemas.vocabulary import AlertType, Grade, Severity, Tier
 
-Grade = Literal["AAA", "AA", "A", "B", "C"]
-Severity = Literal["info", "warning", "high", "critical"]
-AlertType = Literal[
-    "repayment.overdue",
-    "income.drop",
-    "tier.downgraded",
-    "grade.downgraded",
-    "upgrade.candidate",
-]
 ReasonValue = str | int | bool | None
 
 

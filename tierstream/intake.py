@@ -14,25 +14,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from schemas.events import CUSTOMER_EVENT, EVENT_TYPES, CustomerEvent
-
-# Every reason an input record can be rejected for (the DLQ `reason` field).
-REJECTION_REASONS = (
-    "empty_value",
-    "too_large",
-    "not_json",
-    "not_an_object",
-    "unknown_type",
-    "missing_field",
-    "invalid_field",
-    "negative_amount",
-    "non_finite_amount",
-    "naive_timestamp",
-    "key_mismatch",
-    "unsupported_currency",
-    "beyond_retention",  # tierstream/core/retention.py
-    "implausible_timestamp",
-    "processing_error",
-)
+from schemas.vocabulary import DeadLetterReason
 
 _AMOUNT_FIELDS = {
     "monthly_income", "principal", "amount_due", "amount_paid", "amount_overdue", "amount",
@@ -41,7 +23,7 @@ _AMOUNT_FIELDS = {
 
 @dataclass(frozen=True)
 class Rejection:
-    reason: str
+    reason: DeadLetterReason
     detail: str
 
 

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         "giving its partitions to the others: the failover time after a kill -9."
     )
 
-    # Broker security (streams/kafka_security.py turns these into client arguments).
+    # Broker security (streams/kafka/security.py turns these into client arguments).
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         "PLAINTEXT", description="How clients talk to the brokers: TLS, SASL, both or neither."
     )

@@ -12,7 +12,6 @@ body says how many input partitions it has.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 
 @dataclass
@@ -29,12 +28,3 @@ class Readiness:
 
     def ready(self, rebalancing: bool) -> bool:
         return self.recovered and not rebalancing
-
-
-def input_partitions(app: Any, topic: str) -> list[int]:
-    """The input partitions assigned to this worker now (empty before the first one)."""
-    try:
-        assignment = app.consumer.assignment()
-    except Exception:  # the consumer thread is not started yet
-        return []
-    return sorted(tp.partition for tp in assignment if tp.topic == topic)

@@ -7,7 +7,7 @@ each table recovery). A worker whose registry has no such gauges counts its owne
 partitions in the table instead (standby copies excluded), reading each stored
 state's `tier` and `grade` once per request.
 
-The worker asked for `GET /tiers/summary` adds its own counts to those of every
+The worker asked for `GET /tiers/summary` (`SummaryQuery`) adds its own counts to those of every
 other worker in the partition assignment (`GET /tiers/summary?scope=local`). A worker
 that does not answer leaves its partitions uncounted and the summary says so
 (`complete: false`), rather than failing the whole request.
@@ -15,15 +15,23 @@ that does not answer leaves its partitions uncounted and the summary says so
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from prometheus_client import CollectorRegistry
 
-from schemas.api import GRADES, TIERS, TierSummary, WorkerCount
-from streams.processor import default_partition
+from schemas.api import TierSummary, WorkerCount
+from schemas.vocabulary import GRADES, TIERS
+from streams.http.ownership import PartitionOwners
+from streams.http.peers import Fetch, PeerUnavailable
+from streams.http.replies import Reply, Request, json_reply
+from tierstream.partitioning import default_partition
+
+log = logging.getLogger(__name__)
 
 Source = Literal["gauges", "table"]
 TIER_GAUGE = "tierstream_customers"
@@ -127,3 +135,50 @@ def counts_from_json(body: object) -> Counts:
         if grade in counts.grades:
             counts.grades[grade] = int(n)
     return counts
+
+
+class SummaryQuery:
+    """`GET /tiers/summary`: customers per tier and grade over the cluster (or this
+    worker alone, `?scope=local`, which is what workers ask each other)."""
+
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        items: Callable[[], Iterable[tuple[bytes, bytes | None]]],
+        owners: PartitionOwners,
+        fetch: Fetch,
+    ) -> None:
+        self.registry = registry
+        self.items = items
+        self.owners = owners
+        self.fetch = fetch
+
+    async def __call__(self, request: Request) -> Reply:
+        me = self.owners.me
+        assignment = self.owners.owners()
+        mine = {p for p, url in assignment.items() if url == me}
+        local = (count_from_gauges(self.registry, mine)
+                 or count_table(self.items(), mine, self.owners.partitions))
+        if request.query.get("scope") == "local":
+            return json_reply(counts_to_json(local))
+        by_worker: dict[str, list[int]] = {url: [] for url in self.owners.workers()}
+        by_worker[me] = sorted(mine)
+        for p, url in assignment.items():
+            if url != me:
+                by_worker.setdefault(url, []).append(p)
+        peers = [url for url in by_worker if url != me]
+        answers = await asyncio.gather(*(self._peer_counts(url) for url in peers))
+        counted: dict[str, Counts | None] = {me: local, **dict(zip(peers, answers, strict=True))}
+        rows = [(url, sorted(parts), counted[url]) for url, parts in by_worker.items()]
+        summary = summary_of(rows, self.owners.partitions)
+        return Reply(200, summary.model_dump_json().encode())
+
+    async def _peer_counts(self, url: str) -> Counts | None:
+        try:
+            status, body = await self.fetch(f"{url}/tiers/summary?scope=local")
+            if status != 200:
+                return None
+            return counts_from_json(json.loads(body))
+        except (PeerUnavailable, ValueError, KeyError, TypeError) as exc:
+            log.warning("tier summary: worker %s did not answer: %s", url, exc)
+            return None

@@ -13,28 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 
-import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from streams.kafka_security import client_kwargs
-from streams.metrics import Metrics
-from tierstream.policy import Policy, PolicyError, parse_policy
+from streams.kafka.security import client_kwargs
+from streams.telemetry.metrics import Metrics
+from tierstream.policy import ActivePolicy, Policy, PolicyError, read_policy
 from tierstream.settings import Settings
 
 log = logging.getLogger(__name__)
 
 POLICY_KEY = b"active"
-
-
-def read_policy(raw: bytes, source: str) -> Policy:
-    """Parse and validate a published policy document (YAML or JSON)."""
-    try:
-        document = yaml.safe_load(raw.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise PolicyError(f"policy {source} is not valid YAML: {exc}") from None
-    return parse_policy(document, source)
 
 
 async def publish_policy(settings: Settings, raw: bytes, source: str) -> Policy:
@@ -52,16 +41,9 @@ async def publish_policy(settings: Settings, raw: bytes, source: str) -> Policy:
 class PolicyFeed:
     """Applies policies from the topic to the worker (one per worker process)."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        current: Callable[[], Policy],
-        switch: Callable[[Policy], None],
-        metrics: Metrics,
-    ) -> None:
+    def __init__(self, settings: Settings, active: ActivePolicy, metrics: Metrics) -> None:
         self.settings = settings
-        self.current = current
-        self.switch = switch
+        self.active = active
         self.metrics = metrics
 
     def offer(self, raw: bytes, source: str) -> bool:
@@ -70,14 +52,14 @@ class PolicyFeed:
             policy = read_policy(raw, source)
         except PolicyError as exc:
             log.error("refused policy from %s; keeping %s: %s", source,
-                      self.current().version, exc)
+                      self.active.current.version, exc)
             self.metrics.policy_updates.labels("rejected").inc()
             return False
-        old = self.current()
+        old = self.active.current
         if policy.version == old.version:
             self.metrics.policy_updates.labels("unchanged").inc()
             return False
-        self.switch(policy)
+        self.active.switch(policy)
         log.info("policy switched from %s to %s (from %s)", old.version, policy.version, source)
         self.metrics.policy_updates.labels("applied").inc()
         return True

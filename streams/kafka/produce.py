@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection
 
 from aiokafka import AIOKafkaProducer
 
-from streams.kafka_security import client_kwargs
+from streams.kafka.security import client_kwargs
 from tierstream.demo.generator import generate
 from tierstream.settings import Settings
 

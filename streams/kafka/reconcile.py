@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel
 
-from streams.kafka_security import client_kwargs
+from streams.kafka.security import client_kwargs
 from tierstream.settings import Settings
 
 COUNTERS = {

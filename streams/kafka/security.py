@@ -1,18 +1,15 @@
 """Broker security from settings: TLS and SASL (PLAIN, SCRAM) for every Kafka client.
 
 One place turns `Settings.security_protocol` and friends into what the clients take:
-faust's `broker_credentials` for the worker, keyword arguments for the aiokafka
-producer, consumer and admin client used by `topics`, `produce` and `tail`. So the
-worker and the tools can never disagree on how to reach a secured cluster.
+keyword arguments for the aiokafka producer, consumer and admin client, and the TLS
+context and checks that the worker's faust credentials (streams/worker/credentials.py)
+are built from. So the worker and the tools never disagree on how to reach a cluster.
 """
 
 from __future__ import annotations
 
 import ssl
 from typing import Any
-
-import faust
-from faust.types.auth import CredentialsT
 
 from tierstream.settings import Settings
 
@@ -44,28 +41,12 @@ def ssl_context(settings: Settings) -> ssl.SSLContext | None:
     return context
 
 
-def _check_sasl(settings: Settings) -> None:
+def check_sasl(settings: Settings) -> None:
     if not settings.sasl_username or not settings.sasl_password.get_secret_value():
         raise SecurityConfigError(
             f"security_protocol {settings.security_protocol} needs TIERSTREAM_SASL_USERNAME "
             "and TIERSTREAM_SASL_PASSWORD"
         )
-
-
-def faust_credentials(settings: Settings) -> CredentialsT | None:
-    """The worker's `broker_credentials` (None: plaintext, no authentication)."""
-    context = ssl_context(settings)
-    if uses_sasl(settings):
-        _check_sasl(settings)
-        return faust.SASLCredentials(
-            username=settings.sasl_username,
-            password=settings.sasl_password.get_secret_value(),
-            ssl_context=context,
-            mechanism=settings.sasl_mechanism,
-        )
-    if context is not None:
-        return faust.SSLCredentials(context)
-    return None
 
 
 def client_kwargs(settings: Settings) -> dict[str, Any]:
@@ -78,7 +59,7 @@ def client_kwargs(settings: Settings) -> dict[str, Any]:
     if context is not None:
         kwargs["ssl_context"] = context
     if uses_sasl(settings):
-        _check_sasl(settings)
+        check_sasl(settings)
         kwargs["sasl_mechanism"] = settings.sasl_mechanism
         kwargs["sasl_plain_username"] = settings.sasl_username
         kwargs["sasl_plain_password"] = settings.sasl_password.get_secret_value()

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
-from streams.kafka_security import client_kwargs
+from streams.kafka.security import client_kwargs
 from tierstream.settings import Settings
 
 

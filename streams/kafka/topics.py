@@ -11,7 +11,7 @@ import contextlib
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from streams.kafka_security import client_kwargs
+from streams.kafka.security import client_kwargs
 from tierstream.settings import Settings
 
 

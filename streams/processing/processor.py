@@ -1,8 +1,9 @@
 """What the agent does with one input record, without faust in the way.
 
 decode -> (forward | dead-letter | core.apply) -> sends -> delivered -> table write -> counters.
-The table is any mutable mapping of customer-id bytes to state JSON bytes (the
-faust Table in the worker, a dict in unit tests); `send` is an async callable.
+The tables are any mutable mappings of customer-id bytes to bytes (faust Tables in
+the worker, dicts in unit tests); `send` is an async callable. Input offsets are
+faust's to commit, after this returns.
 """
 
 from __future__ import annotations
@@ -13,19 +14,18 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiokafka.partitioner import murmur2
-
 from schemas.events import CustomerEvent
 from schemas.outputs import Alert, DeadLetter, LatestTier, SourceRecord, TierChange
-from streams.metrics import Metrics
-from streams.reevaluation import ReevaluationRequest
-from streams.standing import track_write
+from streams.processing.reevaluation import ReevaluationRequest
+from streams.telemetry.metrics import Metrics
+from streams.telemetry.tier_gauges import track_write
 from tierstream.core.engine import Decision, apply
 from tierstream.core.facts import EventRejected
 from tierstream.core.reevaluate import next_due, reevaluate
 from tierstream.core.state import CustomerState
 from tierstream.intake import Rejection, decode
-from tierstream.policy import Policy
+from tierstream.partitioning import default_partition
+from tierstream.policy import ActivePolicy
 from tierstream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,11 +38,6 @@ Clock = Callable[[], datetime]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def default_partition(key: bytes, partitions: int) -> int:
-    """The partition Kafka's default (murmur2) partitioner picks for `key`."""
-    return int(murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 @dataclass(frozen=True)
@@ -59,24 +54,25 @@ class Processor:
     def __init__(
         self,
         settings: Settings,
-        policy: Policy,
+        policy: ActivePolicy,
         table: MutableMapping[bytes, bytes],
         send: Send,
         metrics: Metrics,
         clock: Clock = utcnow,
         delivered: Delivered | None = None,
+        due: MutableMapping[bytes, bytes] | None = None,
     ) -> None:
-        self.delivered = delivered if delivered is not None else _nothing_pending
-        # Re-evaluation (streams/reevaluation.py): when each customer is next due, and the
-        # latest occurred_at this worker has processed (its stream time).
-        self.due: MutableMapping[bytes, bytes] = {}
-        self.stream_time: datetime | None = None
         self.settings = settings
-        self.policy = policy
+        self.active = policy
         self.table = table
         self.send = send
         self.metrics = metrics
         self.clock = clock
+        self.delivered = delivered if delivered is not None else _nothing_pending
+        # Re-evaluation (streams/processing/reevaluation.py): when each customer is next
+        # due, and the latest occurred_at this worker has processed (its stream time).
+        self.due: MutableMapping[bytes, bytes] = due if due is not None else {}
+        self.stream_time: datetime | None = None
 
     async def handle(self, record: RawRecord) -> None:
         """Process one record; never raises for a bad record (it is dead-lettered)."""
@@ -113,7 +109,7 @@ class Processor:
         stored = self.table.get(key)
         state = CustomerState.model_validate_json(stored) if stored is not None else None
         try:
-            decision = apply(state, event, self.policy, self.clock())
+            decision = apply(state, event, self.active.current, self.clock())
         except EventRejected as exc:
             await self._dead_letter(record, Rejection(exc.reason, exc.detail))
             return
@@ -126,13 +122,13 @@ class Processor:
             return
         if self.stream_time is None or event.occurred_at > self.stream_time:
             self.stream_time = event.occurred_at
-        await self._commit(key, decision)
+        await self._publish_then_store(key, decision)
         self.metrics.observe_decision(record.timestamp_ms, event.occurred_at, self.clock())
         self.metrics.events_applied.labels(event.type).inc()
         if decision.note is not None:
             self.metrics.noops.labels(decision.note).inc()
 
-    async def _commit(self, key: bytes, decision: Decision) -> None:
+    async def _publish_then_store(self, key: bytes, decision: Decision) -> None:
         # Outputs first, acknowledged, then the state: a crash in between re-applies the
         # event on redelivery (same output ids again) instead of finding it a duplicate
         # whose outputs never left.
@@ -141,7 +137,7 @@ class Processor:
         written, old = decision.state.to_json(), self.table.get(key)
         self.table[key] = written
         track_write(self.metrics, old, written, decision.tier_change)  # tier/grade gauges
-        due = next_due(decision.state, self.policy)
+        due = next_due(decision.state, self.active.current)
         if due is not None:
             self.due[key] = due.isoformat().encode()
         elif key in self.due:
@@ -155,8 +151,8 @@ class Processor:
             return  # the customer is gone (or never was): nothing to decide
         state = CustomerState.model_validate_json(stored)
         assert state.as_of is not None
-        decision = reevaluate(state, self.policy, request.at or state.as_of, self.clock())
-        await self._commit(record.key, decision)
+        decision = reevaluate(state, self.active.current, request.at or state.as_of, self.clock())
+        await self._publish_then_store(record.key, decision)
         self.metrics.reevaluations.labels(request.why).inc()
 
     async def _publish(self, key: bytes, decision: Decision) -> None:

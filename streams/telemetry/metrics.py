@@ -12,15 +12,13 @@ import platform
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import get_args
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from schemas.events import EVENT_TYPES, Tier
-from schemas.outputs import Grade, TierChange
-
-TIERS: tuple[str, ...] = get_args(Tier)
-GRADES: tuple[str, ...] = get_args(Grade)
+from schemas.events import EVENT_TYPES
+from schemas.outputs import TierChange
+from schemas.vocabulary import GRADES, TIERS
+from tierstream.policy import Policy
 
 # Input record timestamp -> outputs acknowledged: milliseconds when healthy, seconds
 # under load, minutes when the worker is far behind. Beyond 10 minutes, lag says more.
@@ -174,6 +172,11 @@ class Metrics:
             self.customers_by_grade.labels(grade)
         self.build_info.labels(_version("tierstream"), platform.python_version(),
                                _version("faust-streaming")).set(1)
+
+    def show_policy(self, policy: Policy) -> None:
+        """Make `policy` the one active version in `policy_info`."""
+        self.policy_info.clear()
+        self.policy_info.labels(policy.version).set(1)
 
     def count_change(self, change: TierChange) -> None:
         """Count a published tier change by what moved: the tier, the grade or both."""

@@ -16,7 +16,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 from schemas.outputs import TierChange
-from streams.metrics import GRADES, TIERS, Metrics
+from schemas.vocabulary import GRADES, TIERS
+from streams.telemetry.metrics import Metrics
 
 
 def track_write(

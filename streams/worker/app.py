@@ -1,8 +1,9 @@
-"""The faust app: topics, the customer-state table and the one agent.
+"""The faust app: topics, the two tables, the agent, the timers and the web pages.
 
 Built by `create_app(settings, policy, registry)` rather than at import time, so
-tests can make apps with their own topics, store and metrics registry. The agent
-only adapts faust's message to `RawRecord` and hands it to `Processor`.
+tests can make apps with their own topics, store and metrics registry. Everything is
+built first and handed to its users' constructors; the agent only adapts faust's
+message to `RawRecord` and hands it to `Processor`.
 """
 
 from __future__ import annotations
@@ -14,21 +15,31 @@ from typing import Any
 import faust
 from prometheus_client import CollectorRegistry
 
-from streams import faust_fixes
-from streams.api import register_api
-from streams.kafka_security import faust_credentials
-from streams.metrics import Metrics
-from streams.observability import install_observability
-from streams.policy_feed import PolicyFeed
-from streams.processor import Clock, Processor, RawRecord, default_partition, utcnow
-from streams.reevaluation import Scheduler
-from tierstream.policy import Policy
+from streams.http.customers import CustomerQuery
+from streams.http.health import HealthPages
+from streams.http.ownership import PartitionOwners
+from streams.http.peers import peer_fetch
+from streams.http.summary import SummaryQuery
+from streams.kafka.policy_feed import PolicyFeed
+from streams.processing.processor import Clock, Processor, RawRecord, utcnow
+from streams.processing.reevaluation import Scheduler
+from streams.telemetry.metrics import Metrics
+from streams.worker import faust_fixes
+from streams.worker.credentials import faust_credentials
+from streams.worker.observability import install_observability
+from streams.worker.web import input_partitions, serve
+from tierstream.partitioning import default_partition
+from tierstream.policy import ActivePolicy, Policy
 from tierstream.settings import Settings
 
 log = logging.getLogger(__name__)
 
 STATE_TABLE = "customer-state"
 DUE_TABLE = "customer-due"  # customer id -> event time it is next due for re-evaluation
+# Bytes in, bytes out: decoding and validation are ours (tierstream.intake), so a bad
+# record reaches the processor and the dead-letter topic instead of crashing faust.
+RAW: dict[str, Any] = {"key_type": bytes, "value_type": bytes,
+                       "key_serializer": "raw", "value_serializer": "raw"}
 
 
 @dataclass(frozen=True)
@@ -40,17 +51,9 @@ class TierApp:
     scheduler: Scheduler
 
 
-def create_app(
-    settings: Settings,
-    policy: Policy,
-    registry: CollectorRegistry | None = None,
-    clock: Clock = utcnow,
-) -> TierApp:
-    faust_fixes.install()  # recovery -> stream hand-over (see streams/faust_fixes.py)
-    registry = registry if registry is not None else CollectorRegistry()
-    metrics = Metrics.create(registry)
-    metrics.policy_info.labels(policy.version).set(1)
-    app = faust.App(
+def faust_app(settings: Settings) -> faust.App:
+    """The faust app with our settings (no topics, tables or agents yet)."""
+    return faust.App(
         settings.app_id,
         broker=settings.broker_urls(),
         broker_credentials=faust_credentials(settings),  # TLS / SASL from settings
@@ -72,61 +75,69 @@ def create_app(
         key_serializer="raw",  # tables and any topic without its own serializer
         value_serializer="raw",
     )
-    # Bytes in, bytes out: decoding and validation are ours (tierstream.intake), so a bad
-    # record reaches the processor and the dead-letter topic instead of crashing faust.
-    raw: dict[str, Any] = {"key_type": bytes, "value_type": bytes,
-                           "key_serializer": "raw", "value_serializer": "raw"}
+
+
+class Sinks:
+    """The output topics by name, and one `send` for the processor and the timer."""
+
+    def __init__(self, app: faust.App, settings: Settings) -> None:
+        n, r = settings.partitions, settings.replication_factor
+        self.source = app.topic(settings.input_topic, partitions=n, replicas=r, **RAW)
+        self.topics = {
+            name: app.topic(name, partitions=n, replicas=r, **RAW)
+            for name in (settings.tier_changes_topic, settings.alerts_topic,
+                         settings.dlq_topic, settings.reevaluation_topic)
+        }
+        self.topics[settings.latest_topic] = app.topic(
+            settings.latest_topic, partitions=n, replicas=r, compacting=True, **RAW)
+
+    async def send(self, topic: str, key: bytes | None, value: bytes,
+                   partition: int | None) -> None:
+        target = self.topics.get(topic) or self.source
+        await target.send(key=key, value=value, partition=partition)
+
+
+def create_app(
+    settings: Settings,
+    policy: Policy,
+    registry: CollectorRegistry | None = None,
+    clock: Clock = utcnow,
+) -> TierApp:
+    faust_fixes.install()  # recovery -> stream hand-over (see streams/worker/faust_fixes.py)
+    registry = registry if registry is not None else CollectorRegistry()
+    metrics = Metrics.create(registry)
+    active = ActivePolicy(policy)
+    app = faust_app(settings)
     n, r = settings.partitions, settings.replication_factor
-    source = app.topic(settings.input_topic, partitions=n, replicas=r, **raw)
-    sinks = {
-        name: app.topic(name, partitions=n, replicas=r, **raw)
-        for name in (settings.tier_changes_topic, settings.alerts_topic, settings.dlq_topic)
-    }
-    sinks[settings.latest_topic] = app.topic(
-        settings.latest_topic, partitions=n, replicas=r, compacting=True, **raw
-    )
+    sinks = Sinks(app, settings)
     table = app.Table(STATE_TABLE, default=None, partitions=n, key_type=bytes, value_type=bytes)
     due_table = app.Table(DUE_TABLE, default=None, partitions=n, key_type=bytes, value_type=bytes)
-    # Re-evaluation requests travel through an internal topic co-partitioned with the
-    # input, so they are decided inside the stream (streams/reevaluation.py).
-    sinks[settings.reevaluation_topic] = app.topic(
-        settings.reevaluation_topic, partitions=n, replicas=r, **raw
-    )
-    channel = app.topic(settings.input_topic, settings.reevaluation_topic,
-                        partitions=n, replicas=r, **raw)
-
-    async def send(topic: str, key: bytes | None, value: bytes, partition: int | None) -> None:
-        target = sinks.get(topic) or source
-        await target.send(key=key, value=value, partition=partition)
 
     async def delivered() -> None:
         # at_least_once: the outputs must be on the broker before the state's changelog
-        # record can be (see streams/processor.py). exactly_once: one transaction holds both.
+        # record can be (see streams/processing/processor.py). exactly_once: one
+        # transaction holds both.
         if settings.processing_guarantee == "at_least_once":
             await app.producer.flush()
 
-    processor = Processor(settings, policy, table, send, metrics, clock, delivered)
-    processor.due = due_table
+    processor = Processor(settings, active, table, sinks.send, metrics, clock, delivered,
+                          due=due_table)
 
+    # Re-evaluation requests travel through an internal topic co-partitioned with the
+    # input, so they are decided inside the stream (streams/processing/reevaluation.py).
     async def send_request(key: bytes, value: bytes) -> None:
-        home = default_partition(key, n)
-        await send(settings.reevaluation_topic, key, value, home)
+        await sinks.send(settings.reevaluation_topic, key, value, default_partition(key, n))
 
     scheduler = Scheduler(due_table, table.keys, lambda: processor.stream_time, send_request)
+    app.timer(settings.reevaluation_interval_seconds, name="reevaluation")(scheduler.tick)
 
-    async def reevaluation_pass() -> None:
-        await scheduler.tick()
+    metrics.policy_info.labels(policy.version).set(1)
+    active.on_switch(metrics.show_policy)
+    active.on_switch(lambda _: scheduler.request_sweep())
+    app.task(PolicyFeed(settings, active, metrics).follow)
 
-    app.timer(settings.reevaluation_interval_seconds, name="reevaluation")(reevaluation_pass)
-
-    def switch_policy(new: Policy) -> None:
-        processor.policy = new
-        metrics.policy_info.clear()
-        metrics.policy_info.labels(new.version).set(1)
-        scheduler.request_sweep()
-
-    feed = PolicyFeed(settings, lambda: processor.policy, switch_policy, metrics)
-    app.task(feed.follow)
+    channel = app.topic(settings.input_topic, settings.reevaluation_topic,
+                        partitions=n, replicas=r, **RAW)
 
     async def tiering(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
@@ -139,8 +150,22 @@ def create_app(
 
     app.agent(channel, name="tiering", concurrency=1)(tiering)
 
-    install_observability(app, settings, table, metrics, registry)  # /metrics /healthz /readyz
-    register_api(app, table, settings, lambda: processor.policy, registry)
+    readiness = install_observability(app, settings, table, metrics, registry)
+    me = str(app.conf.canonical_url).rstrip("/")
+    owners = PartitionOwners(lambda: app.router.table_metadata(table.name),
+                             app.router.tables_metadata, me, n)
+    fetch = peer_fetch(lambda: app.http_client, me)
+    health = HealthPages(registry, readiness, lambda: bool(app.rebalancing),
+                         lambda: input_partitions(app, settings.input_topic))
+    serve(app, {
+        "/metrics": health.metrics,
+        "/healthz": health.healthz,
+        "/readyz": health.readyz,
+        "/customers/{customer_id}": CustomerQuery(
+            table.get, active, owners, fetch,
+            restoring=lambda: bool(app.in_recovery or app.rebalancing)),
+        "/tiers/summary": SummaryQuery(registry, table.items, owners, fetch),
+    })
 
     async def announce() -> None:
         log.info("tierstream worker up: policy %s, input %s (%d partitions), store %s",

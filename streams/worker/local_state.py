@@ -10,7 +10,7 @@ exactly_once worker starts from what the broker committed: it discards its local
 tables and restores them from the changelog (which faust compacts).
 
 at_least_once needs no such step: outputs are acknowledged before the state is
-stored (streams/processor.py), so a local store ahead of the changelog never hides
+stored (streams/processing/processor.py), so a local store ahead of the changelog never hides
 an output, and a duplicate re-stores its state so the changelog catches up.
 """
 

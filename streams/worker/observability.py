@@ -1,4 +1,4 @@
-"""Wires monitoring into a faust app: sensor, gauge rebuilds, lag timer, web endpoints.
+"""Wires monitoring into a faust app: sensor, readiness signals, gauge rebuilds, lag timer.
 
 faust's own Prometheus sensor (messages, commits, rebalances, send latency) registers
 in the worker's registry under the `tierstream_faust_` prefix, so one `/metrics` page
@@ -15,11 +15,10 @@ import faust
 from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from prometheus_client import CollectorRegistry
 
-from streams.lag import LAG_INTERVAL_SECONDS, PartitionGauges, update_lag
-from streams.metrics import Metrics
-from streams.readiness import Readiness
-from streams.standing import rebuild
-from streams.web import register_web
+from streams.http.readiness import Readiness
+from streams.telemetry.lag import LAG_INTERVAL_SECONDS, PartitionGauges, update_lag
+from streams.telemetry.metrics import Metrics
+from streams.telemetry.tier_gauges import rebuild
 from tierstream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,5 +55,4 @@ def install_observability(
         await update_lag(app, settings.input_topic, lag)
 
     app.timer(LAG_INTERVAL_SECONDS, name="tierstream.consumer_lag")(lag_tick)
-    register_web(app, registry, readiness, settings.input_topic)
     return readiness

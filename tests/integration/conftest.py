@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.topics import create_topics
+from streams.kafka.topics import create_topics
 from tests.integration.harness import BOOTSTRAP, WorkerProcess, unique_settings
 from tierstream.settings import Settings
 

@@ -72,7 +72,7 @@ class WorkerProcess:
         self.log_path = log_path
         self._log = log_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tierstream.cli", "worker"],
+            [sys.executable, "-m", "tierstream", "worker"],
             cwd=REPO, env=settings_env(settings), stdout=self._log, stderr=subprocess.STDOUT,
         )
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 def tierstream(
     settings: Settings, *args: str, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tierstream.cli", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "tierstream", *args], cwd=REPO,
                           env=settings_env(settings), capture_output=True, text=True,
                           timeout=timeout, check=False)
 

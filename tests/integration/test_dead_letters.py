@@ -1,4 +1,5 @@
-"""Every bad input of DOMAIN.md lands in the DLQ with its reason and source; the stream goes on."""
+"""Every bad input of docs/domain.md lands in the DLQ with its reason and source; the
+stream goes on."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.topics import create_topics
+from streams.kafka.topics import create_topics
 from tests.integration.faults import (
     QUIET,
     assert_same_as_reference,

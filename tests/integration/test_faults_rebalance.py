@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.topics import create_topics
+from streams.kafka.topics import create_topics
 from tests.integration.faults import (
     QUIET,
     assert_same_as_reference,
@@ -51,7 +51,7 @@ async def test_a_killed_worker_s_partitions_move_to_the_other_and_back(
 ) -> None:
     """Killed early (20 events in, usually before b's first commit), the survivor reads
     b's partitions from their start; killed after committing, from b's committed
-    offsets: the two paths of streams/faust_fixes.py."""
+    offsets: the two paths of streams/worker/faust_fixes.py."""
     one = unique_settings(tmp_path, data_dir=tmp_path / "one", **QUIET)
     two = one.model_copy(update={"data_dir": tmp_path / "two", "web_port": free_port()})
     await create_topics(one)
@@ -94,7 +94,7 @@ async def test_a_worker_killed_before_its_first_commit_is_replaced(tmp_path: Pat
     """The group has no committed offset yet when its only worker dies; the replacement,
     with its own empty store, restores from the changelog and consumes everything.
     (faust alone left such partitions where its recovery prefetch had stopped, and
-    never committed them: streams/faust_fixes.py.)"""
+    never committed them: streams/worker/faust_fixes.py.)"""
     first = unique_settings(tmp_path, data_dir=tmp_path / "first", **QUIET)
     second = first.model_copy(update={"data_dir": tmp_path / "second", "web_port": free_port()})
     await create_topics(first)

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from streams.reconcile import reconcile
-from streams.topics import create_topics
+from streams.kafka.reconcile import reconcile
+from streams.kafka.topics import create_topics
 from tests.integration.faults import (
     QUIET,
     assert_same_as_reference,

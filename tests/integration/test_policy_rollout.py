@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 import yaml
 
-from streams.policy_feed import POLICY_KEY, publish_policy
-from streams.topics import create_topics
+from streams.kafka.policy_feed import POLICY_KEY, publish_policy
+from streams.kafka.topics import create_topics
 from tests.integration.harness import (
     WorkerProcess,
     event,

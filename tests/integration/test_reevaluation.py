@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.topics import create_topics
+from streams.kafka.topics import create_topics
 from tests.integration.harness import WorkerProcess, event, produce, read_until, unique_settings
 
 pytestmark = pytest.mark.integration

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from streams.topics import create_topics
+from streams.kafka.topics import create_topics
 from tests.integration.harness import WorkerProcess, produce, read_until, unique_settings
 from tierstream.demo.generator import generate
+from tierstream.offline.replay import replay
 from tierstream.policy import load_policy
-from tierstream.replay import replay
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 from schemas.events import CUSTOMER_EVENT, CustomerEvent
-from schemas.outputs import Alert, Grade
+from schemas.outputs import Alert
+from schemas.vocabulary import Grade
 from tierstream.core.engine import Decision, apply
 from tierstream.core.grade import compute_grade
 from tierstream.core.state import CustomerState

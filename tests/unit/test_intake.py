@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from schemas.events import LoanOverdue, SalaryChanged
+from schemas.vocabulary import DEAD_LETTER_REASONS as REJECTION_REASONS
 from tests.unit.builders import changed
-from tierstream.intake import REJECTION_REASONS, Rejection, decode
+from tierstream.intake import Rejection, decode
 
 LIMIT = 65_536
 KEY = b"C0042"

@@ -20,10 +20,10 @@ import yaml
 from faust.sensors.prometheus import FaustMetrics
 from prometheus_client import CollectorRegistry
 
-from streams.metrics import Metrics
-from streams.observability import FAUST_METRICS_PREFIX
+from streams.telemetry.metrics import Metrics
+from streams.worker.observability import FAUST_METRICS_PREFIX
+from tests.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 MONITORING = REPO / "monitoring"
 RULES = sorted((MONITORING / "rules").glob("*.yml"))
 RULE_TESTS = sorted((MONITORING / "tests").glob("*.yml"))

@@ -1,4 +1,5 @@
-"""Small pieces the `tierstream` command uses: argument types, progress, one-line errors.
+"""What every `tierstream` command shares: the expected-failure error, running a
+coroutine against Kafka, argument types, progress lines and one-line error texts.
 
 Argument types reject bad values at parse time (argparse prints usage and exits 2),
 so a command never starts half-way on a value it cannot use.
@@ -7,13 +8,35 @@ so a command never starts half-way on a value it cannot use.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import Callable, Iterator
-from typing import TextIO
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TextIO, TypeVar
 
 from pydantic import ValidationError
+
+from tierstream.settings import Settings
+
+T = TypeVar("T")
+
+
+class CliError(Exception):
+    """An expected failure: printed as one line, exit status 2."""
+
+
+def run_async(coro: Coroutine[Any, Any, T], settings: Settings) -> T | None:
+    """Run a Kafka-facing coroutine; an unreachable broker is one line, Ctrl-C is None."""
+    from aiokafka.errors import KafkaConnectionError
+
+    try:
+        with kafka_client_logs_quiet():
+            return asyncio.run(coro)
+    except KafkaConnectionError as exc:
+        raise CliError(f"cannot reach Kafka at {settings.bootstrap_servers}: {exc}") from None
+    except KeyboardInterrupt:
+        return None
 
 
 def non_negative_int(text: str) -> int:

@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tierstream.core.standing import standing
-from tierstream.core.upgrade_path import upgrade_path
+from tierstream.cli.base import CliError
+from tierstream.explanation import explain
+from tierstream.offline.replay import ReplayResult, read_lines, replay, write_outputs
+from tierstream.offline.whatif import compare
 from tierstream.policy import DEFAULT_POLICY_FILE, load_policy
-from tierstream.replay import ReplayResult, read_lines, replay, write_outputs
 from tierstream.settings import Settings
-from tierstream.whatif import compare
 
 
 def _progress(count: int) -> None:
@@ -26,8 +26,6 @@ def _progress(count: int) -> None:
 def _replay(events: str, policy_file: str) -> ReplayResult:
     path = Path(events)
     if not path.is_file():
-        from tierstream.cli import CliError
-
         raise CliError(f"no such events file: {path}")
     result = replay(read_lines(path), load_policy(policy_file), progress=_progress)
     if result.events >= 10_000:
@@ -70,20 +68,10 @@ def explanation_from_replay(
 ) -> dict[str, Any]:
     state = result.states.get(customer)
     if state is None:
-        from tierstream.cli import CliError
-
         raise CliError(f"customer {customer} has no applied event in the file")
-    policy = load_policy(policy_file)
-    now = standing(state, policy)
-    path = upgrade_path(state, policy)
-    return {
-        "customer_id": customer, "tier": now.tier, "grade": now.grade,
-        "policy_version": policy.version, "as_of": now.as_of.isoformat(),
-        "reasons": [r.model_dump() for r in now.reasons],
-        "upgrade_path": {"target": path.target,
-                         "steps": [{"code": s.code, "message": s.message, **s.values}
-                                   for s in path.steps]},
-    }
+    view = explain(state, load_policy(policy_file), served_by="replay")
+    body: dict[str, Any] = view.model_dump(mode="json")
+    return body
 
 
 def _explain_cmd(args: argparse.Namespace, settings: Settings | None) -> int:
@@ -99,8 +87,6 @@ def _explain_cmd(args: argparse.Namespace, settings: Settings | None) -> int:
 def _fetch(url: str) -> dict[str, Any]:
     import urllib.error
     import urllib.request
-
-    from tierstream.cli import CliError
 
     try:
         with urllib.request.urlopen(url, timeout=10) as resp:

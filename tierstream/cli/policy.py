@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from tierstream.policy import PolicyError, load_policy
+from tierstream.cli.base import run_async
+from tierstream.policy import load_policy, read_policy_bytes
 from tierstream.settings import Settings
 
 
@@ -17,15 +17,10 @@ def _check(args: argparse.Namespace, settings: Settings | None) -> int:
 
 
 def _publish(args: argparse.Namespace, settings: Settings) -> int:
-    from streams.policy_feed import publish_policy
-    from tierstream.cli import run_async
+    from streams.kafka.policy_feed import publish_policy
 
-    path = Path(args.file)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PolicyError(f"cannot read policy {path}: {exc.strerror}") from None
-    policy = run_async(publish_policy(settings, raw, str(path)), settings)
+    raw = read_policy_bytes(args.file)
+    policy = run_async(publish_policy(settings, raw, str(args.file)), settings)
     if policy is not None:
         print(f"published {policy.version} to {settings.policy_topic}; running workers "
               "switch to it and re-evaluate their customers")

@@ -1,4 +1,4 @@
-"""Alert decisions (DOMAIN.md "Default alerts"), before they are stamped as outputs.
+"""Alert decisions (docs/domain.md "Default alerts"), before they are stamped as outputs.
 
 Each draft carries a `discriminator` so that its id, derived from the cause event,
 stays unique when one event raises several alerts of one type.
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from schemas.events import Tier
-from schemas.outputs import AlertType, Grade, ReasonValue, Severity
+from schemas.outputs import ReasonValue
+from schemas.vocabulary import AlertType, Grade, Severity, Tier
 from tierstream.core.history import installment_views
 from tierstream.core.reasons import money
 from tierstream.core.state import CustomerState

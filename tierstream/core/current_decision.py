@@ -1,4 +1,4 @@
-"""A stored customer's standing and its reasons, without an event (the query API's answer).
+"""A stored customer's current decision and its reasons, without an event (for explanations).
 
 The worker stores `CustomerState` but not the reasons of its last decision. Re-running
 the same rules (grade, tier, hysteresis) on the stored state at its own `as_of` gives
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from schemas.events import Tier
-from schemas.outputs import Grade, Reason
+from schemas.outputs import Reason
+from schemas.vocabulary import Grade, Tier
 from tierstream.core.grade import compute_grade
 from tierstream.core.hysteresis import decide_tier
 from tierstream.core.state import CustomerState
@@ -21,7 +21,7 @@ from tierstream.policy import Policy
 
 
 @dataclass(frozen=True)
-class CustomerStanding:
+class CurrentDecision:
     tier: Tier
     grade: Grade
     reasons: tuple[Reason, ...]
@@ -29,10 +29,10 @@ class CustomerStanding:
     upgrade_to_a_at: datetime | None  # when a pending upgrade to A takes effect, if any
 
 
-def standing(state: CustomerState, policy: Policy) -> CustomerStanding:
+def current_decision(state: CustomerState, policy: Policy) -> CurrentDecision:
     """The customer's tier, grade and reasons at `state.as_of` under `policy`.
 
-    Raises ValueError for a state that has seen no event (it has no standing).
+    Raises ValueError for a state that has seen no event (it has no decision).
     """
     if state.as_of is None:
         raise ValueError(f"customer {state.customer_id} has no events yet")
@@ -43,7 +43,7 @@ def standing(state: CustomerState, policy: Policy) -> CustomerStanding:
         r.code == "a_cool_off_pending" for r in decided.reasons
     ):
         pending = decided.a_qualified_since + timedelta(days=policy.hysteresis.a_cool_off_days)
-    return CustomerStanding(
+    return CurrentDecision(
         tier=decided.tier,
         grade=grade,
         reasons=(grade_reason, *decided.reasons),

@@ -1,6 +1,6 @@
 """Merging one event into a customer's facts, independent of arrival order.
 
-Rules (DOMAIN.md "Customer state"):
+Rules (docs/domain.md "Customer state"):
 - profile fields and the override: last writer wins by (occurred_at, event_id);
 - salaries: the two newest by (occurred_at, event_id) are kept, newest is current;
 - installments: merged, never replaced: a paid installment stays paid (earliest full
@@ -29,6 +29,7 @@ from schemas.events import (
     SalaryChanged,
     TierOverride,
 )
+from schemas.vocabulary import DeadLetterReason
 from tierstream.core.state import (
     CustomerState,
     Installment,
@@ -44,7 +45,7 @@ from tierstream.policy import Policy
 class EventRejected(ValueError):
     """A well-formed event the policy cannot accept; it goes to the dead-letter topic."""
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: DeadLetterReason, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail

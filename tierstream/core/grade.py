@@ -1,7 +1,7 @@
 """Credit grade rules (AAA..C), first match wins, each with the values that decided it.
 
 Each rule is a function of a `_Facts` snapshot; the policy's `grade.rules` lists the
-rules to apply and their order (DOMAIN.md's order by default). Grade A when none
+rules to apply and their order (docs/domain.md's order by default). Grade A when none
 matches.
 """
 
@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from schemas.outputs import Grade, Reason
+from schemas.outputs import Reason
+from schemas.vocabulary import Grade
 from tierstream.core.history import InstallmentView, episodes_in, installment_views, on_time_in
 from tierstream.core.reasons import money, reason
 from tierstream.core.state import CustomerState

@@ -1,7 +1,7 @@
 """Derived views of a customer's facts at `as_of`: episodes, on-time payments, months.
 
 Windows count days back from the date of `as_of` (UTC): a dated fact lies in an
-N-day window when `as_of date - its date < N` (DOMAIN.md "Default grade rules").
+N-day window when `as_of date - its date < N` (docs/domain.md "Default grade rules").
 """
 
 from __future__ import annotations

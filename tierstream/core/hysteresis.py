@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from schemas.events import Tier
 from schemas.outputs import Reason
+from schemas.vocabulary import Tier
 from tierstream.core.reasons import reason
 from tierstream.core.state import CustomerState
 from tierstream.core.tier import TierEvaluation

@@ -29,7 +29,7 @@ def reevaluate(state: CustomerState, policy: Policy, at: datetime, now: datetime
     windows slide, exactly as if an event with no facts had arrived at `at`.
     """
     assert state.as_of is not None, "only customers with events are re-evaluated"
-    work = state.model_copy(deep=True)
+    work = state.deep_copy()
     at = max(at.astimezone(UTC), state.as_of)
     work.as_of = at
     return decide(work, reevaluation_id(at, policy), at, policy, now)

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
-from schemas.events import Education, EmploymentType, Tier
-from schemas.outputs import Grade
+from schemas.events import Education, EmploymentType
+from schemas.vocabulary import Grade, Tier
 
 
 class _Model(BaseModel):

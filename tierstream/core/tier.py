@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.events import Tier
-from schemas.outputs import Grade, Reason
+from schemas.outputs import Reason
+from schemas.vocabulary import Grade, Tier
 from tierstream.core.history import (
     episodes_in,
     installment_views,

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from schemas.events import Tier
 from schemas.outputs import ReasonValue
+from schemas.vocabulary import Tier
 from tierstream.core.grade import compute_grade
 from tierstream.core.history import episodes_in, installment_views, on_time_in, purchase_months_in
 from tierstream.core.reasons import money

@@ -3,7 +3,7 @@
 `generate(customers, seed)` gives every customer a persona (see `personas.py`) and
 about twelve months of events, then merges all timelines into one stream in global
 event-time order, so a live demo shows customers evolving over simulated months.
-Values are the wire format of `customer-events` (DOMAIN.md "Input events"); keys are
+Values are the wire format of `customer-events` (docs/domain.md "Input events"); keys are
 the customer id. With `invalid_ratio > 0`, deliberately bad records (not JSON,
 unknown type, negative amount, naive timestamp, key/body mismatch) are interleaved
 to exercise the dead-letter topic.

@@ -11,9 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from tierstream.replay import ReplayResult
-
-TIERS = ("A", "B", "C", "D")
+from schemas.vocabulary import TIERS
+from tierstream.offline.replay import ReplayResult
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,7 @@
 """The tiering policy: every threshold, list and window a bank may change, as validated data.
 
-Loaded once from a YAML file (default: `policies/default.yaml`). A bad file fails at
-start-up with `PolicyError`, naming the file, the field path and what was expected.
 The version (`name@hash`) is stamped on every output so an auditor can tell which
-rules decided it.
+rules decided it. Reading a policy from a file or from bytes is `reader.py`'s job.
 """
 
 from __future__ import annotations
@@ -12,16 +10,12 @@ import hashlib
 import json
 from collections.abc import Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any, Literal, Self, get_args
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from schemas.events import Education, Tier
-from schemas.outputs import Grade, Severity
-
-DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
+from schemas.events import Education
+from schemas.vocabulary import GRADES, TIERS, Grade, Severity, Tier
 
 Days = Annotated[int, Field(ge=1, le=3650)]
 Count = Annotated[int, Field(ge=1, le=1000)]
@@ -59,11 +53,9 @@ GradeRuleId = Literal[
     "current_default", "serious_episodes", "currently_past_due", "recent_serious_episode",
     "episodes", "aaa", "aa",
 ]
-GRADE_RULES: tuple[GradeRuleId, ...] = get_args(GradeRuleId)  # DOMAIN.md's order
+GRADE_RULES: tuple[GradeRuleId, ...] = get_args(GradeRuleId)  # docs/domain.md's order
 TierRuleId = Literal["grade_c", "stable_relationship", "b_criteria"]
 TIER_RULES: tuple[TierRuleId, ...] = get_args(TierRuleId)
-GRADES: tuple[Grade, ...] = get_args(Grade)
-TIERS: tuple[Tier, ...] = get_args(Tier)
 
 
 class FieldProblem(ValueError):
@@ -271,34 +263,3 @@ class Policy(_Strict):
     def _hash_version(self) -> str:
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return f"{self.name}@{hashlib.sha256(canonical.encode()).hexdigest()[:12]}"
-
-
-class PolicyError(ValueError):
-    """A policy file that cannot be used; the message names the file and the field."""
-
-
-def parse_policy(raw: Any, source: str = "<policy>") -> Policy:
-    try:
-        return Policy.model_validate(raw)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = [str(p) for p in err["loc"]]
-            message = err["msg"]
-            problem = err.get("ctx", {}).get("error")
-            if isinstance(problem, FieldProblem):  # a cross-field check names its field
-                loc, message = [*loc, problem.field], problem.message
-            problems.append(f"  {'.'.join(loc) or '(top level)'}: {message}")
-        raise PolicyError(f"invalid policy {source}:\n" + "\n".join(problems)) from None
-
-
-def load_policy(path: Path | str = DEFAULT_POLICY_FILE) -> Policy:
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PolicyError(f"cannot read policy {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"policy {path} is not valid YAML: {exc}") from None
-    return parse_policy(raw, str(path))
-

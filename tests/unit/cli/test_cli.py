@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 
 from schemas.export import CONTRACTS, JSON_DIR
-from tierstream.cli import build_parser, main
-from tierstream.cli_support import progress_printer
+from tests.paths import REPO
+from tierstream.cli.base import progress_printer
+from tierstream.cli.main import build_parser, main
 from tierstream.demo.generator import assign_personas
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _commands(
@@ -109,7 +108,7 @@ def _closed_port() -> int:
 def _run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TIERSTREAM_")}
     clean.update(env, TIERSTREAM_DATA_DIR=str(tmp_path / "data"))
-    return subprocess.run([sys.executable, "-m", "tierstream.cli", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "tierstream", *args], cwd=REPO,
                           env=clean, capture_output=True, text=True, timeout=60, check=False)
 
 

@@ -1,4 +1,4 @@
-"""Alerts (DOMAIN.md "Default alerts"): type, severity, and when each fires exactly once."""
+"""Alerts (docs/domain.md "Default alerts"): type, severity, and when each fires exactly once."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Facts are merged, not replaced, and do not depend on arrival order (DOMAIN.md
+"""Facts are merged, not replaced, and do not depend on arrival order (docs/domain.md
 "Customer state"); duplicates are ignored."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Credit grade rules (DOMAIN.md "Default grade rules"), each at its boundary.
+"""Credit grade rules (docs/domain.md "Default grade rules"), each at its boundary.
 
 Windows count whole days back from the date of `as_of` (here: T), by due date.
 """

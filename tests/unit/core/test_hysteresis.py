@@ -1,4 +1,4 @@
-"""Hysteresis (DOMAIN.md "Default hysteresis"): risk at once, tier A only after 30 days."""
+"""Hysteresis (docs/domain.md "Default hysteresis"): risk at once, tier A only after 30 days."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tier rules (DOMAIN.md "Default tier rules"): D, A, the six B criteria, C."""
+"""Tier rules (docs/domain.md "Default tier rules"): D, A, the six B criteria, C."""
 
 from __future__ import annotations
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tierstream.cli import main
+from tierstream.cli.main import main
+from tierstream.offline.replay import replay
+from tierstream.offline.whatif import compare
 from tierstream.policy import DEFAULT_POLICY_FILE, load_policy
-from tierstream.replay import replay
-from tierstream.whatif import compare
 
 POLICY = load_policy()
 

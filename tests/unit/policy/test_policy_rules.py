@@ -18,7 +18,7 @@ from tests.unit.builders import (
     salary,
     standing,
 )
-from tierstream.cli import main
+from tierstream.cli.main import main
 from tierstream.policy import PolicyError
 
 

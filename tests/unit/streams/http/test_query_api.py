@@ -8,10 +8,10 @@ import jsonschema
 import pytest
 from prometheus_client import CollectorRegistry, Gauge
 
-from schemas.api import GRADES, TIERS, ApiError
-from streams.api import customer_view, is_valid_customer_id
-from streams.processor import default_partition
-from streams.summary import (
+from schemas.api import ApiError
+from schemas.vocabulary import GRADES, TIERS
+from streams.http.customers import is_valid_customer_id
+from streams.http.summary import (
     count_from_gauges,
     count_table,
     counts_from_json,
@@ -30,11 +30,13 @@ from tests.unit.builders import (
     salary,
     stable_relationship,
 )
+from tierstream.core.current_decision import current_decision
 from tierstream.core.engine import apply
-from tierstream.core.standing import standing
 from tierstream.core.state import CustomerState
 from tierstream.demo.generator import generate
+from tierstream.explanation import explain
 from tierstream.intake import Rejection, decode
+from tierstream.partitioning import default_partition
 
 WORKER = "http://127.0.0.1:6066"
 
@@ -53,7 +55,7 @@ def _demo_states(customers: int) -> dict[str, tuple[CustomerState, object]]:
 
 def test_standing_of_a_stored_state_is_what_the_last_event_published() -> None:
     for cid, (state, latest) in _demo_states(44).items():
-        now = standing(CustomerState.model_validate_json(state.model_dump_json()),
+        now = current_decision(CustomerState.model_validate_json(state.model_dump_json()),
                        DEFAULT_POLICY)
         assert latest is not None
         assert (now.tier, now.grade) == (latest.tier, latest.grade), cid  # type: ignore[attr-defined]
@@ -63,18 +65,18 @@ def test_standing_of_a_stored_state_is_what_the_last_event_published() -> None:
 def test_standing_leaves_the_state_untouched() -> None:
     state = run([*stable_relationship(CID), ping(CID, at(10))])[-1].state
     before = state.model_dump_json()
-    standing(state, DEFAULT_POLICY)
+    current_decision(state, DEFAULT_POLICY)
     assert state.model_dump_json() == before
 
 
 def test_a_customer_without_events_has_no_standing() -> None:
     with pytest.raises(ValueError, match="no events"):
-        standing(CustomerState(customer_id=CID), DEFAULT_POLICY)
+        current_decision(CustomerState(customer_id=CID), DEFAULT_POLICY)
 
 
 def test_pending_upgrade_says_when_tier_a_takes_effect() -> None:
     state = run([*stable_relationship(CID), ping(CID, at(10))])[-1].state
-    view = customer_view(state.model_dump_json().encode(), DEFAULT_POLICY, WORKER)
+    view = explain(state, DEFAULT_POLICY, WORKER)
     assert (view.tier, view.grade) == ("B", "AA")
     assert view.pending_upgrade is not None
     assert view.pending_upgrade.qualified_since == T
@@ -87,7 +89,7 @@ def test_pending_upgrade_says_when_tier_a_takes_effect() -> None:
 
 def test_no_pending_upgrade_once_tier_a() -> None:
     state = run([*stable_relationship(CID), ping(CID, at(31))])[-1].state
-    view = customer_view(state.model_dump_json().encode(), DEFAULT_POLICY, WORKER)
+    view = explain(state, DEFAULT_POLICY, WORKER)
     assert view.tier == "A"
     assert view.pending_upgrade is None
     assert view.policy_version == DEFAULT_POLICY.version

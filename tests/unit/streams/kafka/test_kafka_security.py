@@ -9,8 +9,9 @@ import pytest
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 from prometheus_client import CollectorRegistry
 
-from streams.app import create_app
-from streams.kafka_security import SecurityConfigError, client_kwargs, faust_credentials
+from streams.kafka.security import SecurityConfigError, client_kwargs
+from streams.worker.app import create_app
+from streams.worker.credentials import faust_credentials
 from tierstream.policy import load_policy
 from tierstream.settings import Settings
 

@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from streams.metrics import Metrics
-from streams.processor import Processor, RawRecord, default_partition
+from streams.processing.processor import Processor, RawRecord
+from streams.telemetry.metrics import Metrics
 from tests.unit.builders import DEFAULT_POLICY, NOW
+from tierstream.partitioning import default_partition
+from tierstream.policy import ActivePolicy
 from tierstream.settings import Settings
 
 SETTINGS = Settings(partitions=4, store="memory://")
@@ -71,7 +73,7 @@ class CrashingTable(dict[bytes, bytes]):
 
 
 def processor(table: MutableMapping[bytes, bytes], broker: Broker) -> Processor:
-    return Processor(SETTINGS, DEFAULT_POLICY, table, broker.send,
+    return Processor(SETTINGS, ActivePolicy(DEFAULT_POLICY), table, broker.send,
                      Metrics.create(CollectorRegistry()), lambda: NOW, broker.delivered)
 
 

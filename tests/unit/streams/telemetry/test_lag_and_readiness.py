@@ -7,9 +7,9 @@ from typing import NamedTuple
 
 from prometheus_client import CollectorRegistry
 
-from streams.lag import PartitionGauges, PartitionOffsets, partition_offsets
-from streams.metrics import Metrics
-from streams.readiness import Readiness
+from streams.http.readiness import Readiness
+from streams.telemetry.lag import PartitionGauges, PartitionOffsets, partition_offsets
+from streams.telemetry.metrics import Metrics
 
 
 class TP(NamedTuple):

@@ -9,10 +9,13 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from schemas.outputs import Standing, TierChange
-from streams.metrics import EVENT_AGE_BUCKETS, GRADES, TIERS, Metrics
-from streams.processor import Processor, RawRecord, default_partition
-from streams.standing import rebuild
+from schemas.vocabulary import GRADES, TIERS
+from streams.processing.processor import Processor, RawRecord
+from streams.telemetry.metrics import EVENT_AGE_BUCKETS, Metrics
+from streams.telemetry.tier_gauges import rebuild
 from tests.unit.builders import DEFAULT_POLICY
+from tierstream.partitioning import default_partition
+from tierstream.policy import ActivePolicy
 from tierstream.settings import Settings
 
 SETTINGS = Settings(partitions=4, store="memory://")
@@ -114,7 +117,7 @@ async def run_stream() -> tuple[CollectorRegistry, Metrics, dict[bytes, bytes], 
     async def send(topic: str, key: bytes | None, value: bytes, partition: int | None) -> None:
         sent.append(value)
 
-    processor = Processor(SETTINGS, DEFAULT_POLICY, table, send, metrics, lambda: NOW)
+    processor = Processor(SETTINGS, ActivePolicy(DEFAULT_POLICY), table, send, metrics, lambda: NOW)
     for offset, body in enumerate(STREAM):
         await processor.handle(record(offset, str(body["customer_id"]), body))
     await processor.handle(RawRecord(SETTINGS.input_topic, 0, 99, None, b"C-X", b"{oops"))

@@ -18,8 +18,8 @@ from faust.tables.recovery import Recovery
 from faust.transport.consumer import ThreadDelegateConsumer, TransactionManager
 from faust.types import TP
 
-from streams import faust_fixes
-from streams.faust_fixes import (
+from streams.worker import faust_fixes
+from streams.worker.faust_fixes import (
     commit_transactions,
     on_recovery_completed,
     perform_seek,
