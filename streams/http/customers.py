@@ -70,7 +70,7 @@ class CustomerQuery:
                 return error_reply(503, "unavailable",
                                    "state is being restored from the changelog; retry")
             return error_reply(404, "not_found", f"no customer {customer_id}")
-        state = CustomerState.model_validate_json(stored)
+        state = CustomerState.from_json(stored)
         view = explain(state, self.policy.current, served_by=self.owners.me)
         return Reply(200, view.model_dump_json().encode())
 

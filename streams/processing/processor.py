@@ -19,7 +19,7 @@ from schemas.outputs import Alert, DeadLetter, LatestTier, SourceRecord, TierCha
 from streams.processing.reevaluation import ReevaluationRequest
 from streams.telemetry.metrics import Metrics
 from streams.telemetry.tier_gauges import track_write
-from tierstream.core.engine import Decision, apply
+from tierstream.core.engine import Decision, apply, encode_output
 from tierstream.core.facts import EventRejected
 from tierstream.core.reevaluate import next_due, reevaluate
 from tierstream.core.state import CustomerState
@@ -107,9 +107,9 @@ class Processor:
 
     async def _apply(self, record: RawRecord, event: CustomerEvent, key: bytes) -> None:
         stored = self.table.get(key)
-        state = CustomerState.model_validate_json(stored) if stored is not None else None
+        state = CustomerState.from_json(stored) if stored is not None else None
         try:
-            decision = apply(state, event, self.active.current, self.clock())
+            decision = apply(state, event, self.active.current, self.clock(), copy=False)
         except EventRejected as exc:
             await self._dead_letter(record, Rejection(exc.reason, exc.detail))
             return
@@ -149,7 +149,7 @@ class Processor:
         stored = self.table.get(record.key) if record.key is not None else None
         if record.key is None or stored is None:
             return  # the customer is gone (or never was): nothing to decide
-        state = CustomerState.model_validate_json(stored)
+        state = CustomerState.from_json(stored)
         assert state.as_of is not None
         decision = reevaluate(state, self.active.current, request.at or state.as_of, self.clock())
         await self._publish_then_store(record.key, decision)
@@ -159,13 +159,13 @@ class Processor:
         s = self.settings
         for out in decision.outputs():
             if isinstance(out, TierChange):
-                await self.send(s.tier_changes_topic, key, out.model_dump_json().encode(), None)
+                await self.send(s.tier_changes_topic, key, encode_output(out), None)
                 self.metrics.count_change(out)
             elif isinstance(out, Alert):
-                await self.send(s.alerts_topic, key, out.model_dump_json().encode(), None)
+                await self.send(s.alerts_topic, key, encode_output(out), None)
                 self.metrics.alerts.labels(out.type, out.severity).inc()
             elif isinstance(out, LatestTier):
-                await self.send(s.latest_topic, key, out.model_dump_json().encode(), None)
+                await self.send(s.latest_topic, key, encode_output(out), None)
 
     async def _dead_letter(self, record: RawRecord, rejection: Rejection) -> None:
         letter = DeadLetter(

@@ -117,7 +117,7 @@ async def final_states(settings: Settings) -> dict[str, CustomerState]:
     last: dict[str, CustomerState] = {}
     for m in await read_all(settings, changelog_topic(settings), committed_only=True):
         if m.value is not None:
-            last[m.key.decode()] = CustomerState.model_validate_json(m.value)
+            last[m.key.decode()] = CustomerState.from_json(m.value)
     return last
 
 

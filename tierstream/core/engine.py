@@ -61,21 +61,32 @@ class Decision:
         return out
 
 
-def apply(
-    state: CustomerState | None, event: CustomerEvent, policy: Policy, now: datetime
-) -> Decision:
-    """Merge `event` into a copy of `state`, re-decide grade and tier, and say what to emit.
+def encode_output(out: Output) -> bytes:
+    """The record value of an output on its topic (the contract's JSON)."""
+    return out.model_dump_json().encode()
 
-    Raises `EventRejected` (see facts.py) when the policy cannot accept the event.
+
+def apply(
+    state: CustomerState | None,
+    event: CustomerEvent,
+    policy: Policy,
+    now: datetime,
+    *,
+    copy: bool = True,
+) -> Decision:
+    """Merge `event` into `state`, re-decide grade and tier, and say what to emit.
+
+    With `copy` (the default) the given state is left as it was; a caller that owns
+    the state and keeps only the result (`copy=False`) saves the copy. A rejected
+    event (`EventRejected`, see facts.py) is refused before anything is changed.
     """
     if state is not None and event.event_id in state.seen_event_ids:
         return Decision(state=state, outcome="duplicate")
     refuse_if_beyond_retention(state, event, policy, now)  # bounded state: retention.py
-    state = (
-        state.deep_copy()
-        if state is not None
-        else CustomerState(customer_id=event.customer_id)
-    )
+    if state is None:
+        state = CustomerState(customer_id=event.customer_id)
+    elif copy:
+        state = state.deep_copy()
     merged = merge(state, event, policy)
     state.seen_event_ids[event.event_id] = event.occurred_at.date()
     prune(state, policy)

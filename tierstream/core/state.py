@@ -131,6 +131,11 @@ class CustomerState(_Model):
         """An independent copy; validating a dump is ~6x faster than `copy.deepcopy`."""
         return CustomerState.model_validate(self.model_dump())
 
+    @classmethod
+    def from_json(cls, stored: bytes) -> CustomerState:
+        """Read the stored form (`to_json`), as kept in the worker's table."""
+        return cls.model_validate_json(stored)
+
     def to_json(self) -> bytes:
         """The stored form: fields at their default are left out (they read back as the
         default), which keeps state per customer small (the benchmark's 2 KB target)."""

@@ -81,7 +81,7 @@ def replay(
             continue
         cid = decoded.customer_id
         try:
-            decision = apply(result.states.get(cid), decoded, policy, clock())
+            decision = apply(result.states.get(cid), decoded, policy, clock(), copy=False)
         except EventRejected as exc:
             result.rejected.append({"line": number, "reason": exc.reason, "detail": exc.detail})
             continue
