@@ -2,14 +2,25 @@
 
 Pure (bytes in, result out) so every rejection rule is unit-tested without Kafka.
 Reason codes are stable and machine-readable; the detail names the field path.
+
+Two parsers, one answer. The contract is the pydantic model of schemas/events.py
+over what the standard library's `json` reads (numbers as exact Decimals). On the hot
+path msgspec reads the JSON about four times faster; its result is used only when it
+validates, and only for values shorter than any number the standard library refuses
+for length. Anything else (a rejection, odd bytes) is read again the standard way,
+so the reason and detail are exactly the contract's; a test holds the two paths equal
+over the fuzz corpus.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+import msgspec
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -27,14 +38,43 @@ class Rejection:
     detail: str
 
 
+# Decimal for JSON numbers: money is never a float, not even while parsing.
+_FAST_JSON = msgspec.json.Decoder(float_hook=Decimal)
+# The standard library refuses integers of more digits than this; a shorter value
+# cannot hold one, so both parsers agree on it.
+_FAST_MAX_BYTES = sys.get_int_max_str_digits() or 4300
+
+
 def decode(key: bytes | None, value: bytes | None, max_bytes: int) -> CustomerEvent | Rejection:
     """Validate a record. A missing key is allowed here (the worker re-keys it)."""
     if not value:
         return Rejection("empty_value", "the record has no value")
     if len(value) > max_bytes:
         return Rejection("too_large", f"value is {len(value)} bytes; the limit is {max_bytes}")
+    if len(value) < _FAST_MAX_BYTES:
+        event = _fast(value)
+        if event is not None:
+            return _check_key(key, event)
+    return decode_reference(key, value)
+
+
+def _fast(value: bytes) -> CustomerEvent | None:
+    """The event if msgspec reads `value` and it validates; None to ask the contract."""
     try:
-        # Decimal for JSON numbers: money is never a float, not even while parsing.
+        raw: Any = _FAST_JSON.decode(value)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return CUSTOMER_EVENT.validate_python(raw)
+    except ValidationError:
+        return None
+
+
+def decode_reference(key: bytes | None, value: bytes) -> CustomerEvent | Rejection:
+    """The contract itself: the standard library's JSON, then the pydantic models."""
+    try:
         raw = json.loads(value, parse_float=Decimal, parse_constant=_no_constants)
     except (ValueError, RecursionError) as exc:  # RecursionError: pathological nesting
         return Rejection("not_json", f"not valid JSON: {str(exc)[:200]}")
@@ -44,6 +84,10 @@ def decode(key: bytes | None, value: bytes | None, max_bytes: int) -> CustomerEv
         event = CUSTOMER_EVENT.validate_python(raw)
     except ValidationError as exc:
         return _classify(exc.errors(include_url=False)[0])
+    return _check_key(key, event)
+
+
+def _check_key(key: bytes | None, event: CustomerEvent) -> CustomerEvent | Rejection:
     if key is not None:
         try:
             key_text = key.decode("utf-8")
