@@ -89,6 +89,64 @@ async def wait_count(
         await consumer.stop()
 
 
+async def wait_committed(
+    bootstrap: str, group: str, topic: str, partitions: int, timeout: float,
+    alive: Callable[[], bool] = lambda: True,
+) -> float:
+    """Poll the group's committed offsets until they reach the end of `topic`.
+
+    Returns the wall-clock time (epoch seconds) it got there: a drain is over when the
+    input is committed, whatever the outputs look like (the latest-tier topic may
+    carry one record per customer per batch).
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await admin.start()
+    await consumer.start()
+    parts = [TopicPartition(topic, p) for p in range(partitions)]
+    deadline = time.monotonic() + timeout
+    try:
+        ends = await consumer.end_offsets(parts)
+        while True:
+            offsets = await admin.list_consumer_group_offsets(group)
+            done = sum(min(offsets[tp].offset, ends[tp]) for tp in parts
+                       if tp in offsets and offsets[tp].offset >= 0)
+            if done >= sum(ends.values()):
+                return time.time()
+            if not alive():
+                raise RuntimeError(f"{group}: the worker exited at {done} committed")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{group}: {done} of {sum(ends.values())} committed "
+                                   f"after {timeout:.0f}s")
+            await asyncio.sleep(0.2)
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+async def first_timestamp_ms(bootstrap: str, topic: str, partitions: int) -> int:
+    """The earliest record timestamp of `topic` (reads one record per partition)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
+                                enable_auto_commit=False)
+    await consumer.start()
+    parts = [TopicPartition(topic, p) for p in range(partitions)]
+    try:
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        ends = await consumer.end_offsets(parts)
+        left = {tp for tp in parts if ends[tp] > 0}
+        first: list[int] = []
+        while left:
+            batch = await consumer.getmany(*left, timeout_ms=1000, max_records=1)
+            for tp, msgs in batch.items():
+                if msgs:
+                    first.append(msgs[0].timestamp)
+                    left.discard(tp)
+        return min(first, default=0)
+    finally:
+        await consumer.stop()
+
+
 async def read_all(
     bootstrap: str, topic: str, partitions: int, isolation: str = "read_uncommitted",
 ) -> list[tuple[bytes, int, bytes]]:

@@ -35,6 +35,8 @@ def summarize(reps: list[dict[str, Any]]) -> dict[str, Any]:
         out[k] = median(values) if values else None
     if out.get("worker_events_per_s") and out.get("ceiling_events_per_s"):
         out["ratio"] = out["worker_events_per_s"] / out["ceiling_events_per_s"]
+    if out.get("worker_events_per_s") and out.get("faust_floor_events_per_s"):
+        out["ratio_faust"] = out["worker_events_per_s"] / out["faust_floor_events_per_s"]
     return out
 
 
@@ -54,14 +56,15 @@ def _fmt(value: Any, spec: str) -> str:
 def table(result: dict[str, Any]) -> str:
     """A Markdown table: one row per variant, medians, with the spread of the ratio."""
     lines = [
-        "| variant | events | customers | ceiling ev/s | worker ev/s | worker/ceiling "
+        "| variant | events | customers | raw ceiling ev/s | faust floor ev/s | worker ev/s "
+        "| worker/raw | worker/faust "
         "| worker CPU µs/event | p50 ms | p99 ms | max ms | peak RSS MB | state B/customer |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in result["variants"]:
         if row.get("error"):
             lines.append(f"| {row['name']} | {result['events']} | {result['customers']} "
-                         f"| failed: {row['error']} |" + " |" * 8)
+                         f"| failed: {row['error']} |" + " |" * 10)
             continue
         m = row["median"]
         ratios = sorted(r["worker_events_per_s"] / r["ceiling_events_per_s"]
@@ -72,8 +75,10 @@ def table(result: dict[str, Any]) -> str:
         lines.append(
             f"| {row['name']} | {result['events']} | {result['customers']} "
             f"| {_fmt(m.get('ceiling_events_per_s'), ',.0f')} "
+            f"| {_fmt(m.get('faust_floor_events_per_s'), ',.0f')} "
             f"| {_fmt(m.get('worker_events_per_s'), ',.0f')} "
             f"| {_fmt(m.get('ratio'), '.1%')}{spread} "
+            f"| {_fmt(m.get('ratio_faust'), '.0%')} "
             f"| {_fmt(m.get('worker_cpu_us_per_event'), ',.0f')} "
             f"| {_fmt(m.get('latency_p50_ms'), '.0f')} | {_fmt(m.get('latency_p99_ms'), '.0f')} "
             f"| {_fmt(m.get('latency_max_ms'), '.0f')} "
@@ -82,8 +87,8 @@ def table(result: dict[str, Any]) -> str:
         )
     for point in result.get("curve", []):
         lines.append(
-            f"| curve {point['name']} | {point['events']} | {point['customers']} | "
-            f"| {point['worker_events_per_s']:,.0f} | "
+            f"| curve {point['name']} | {point['events']} | {point['customers']} | | "
+            f"| {point['worker_events_per_s']:,.0f} | | "
             f"| {point['worker_cpu_us_per_event']:,.0f} | | | "
             f"| {point['peak_rss_bytes'] / 1e6:.0f} | |"
         )

@@ -123,6 +123,12 @@ async def variant(args: argparse.Namespace, v: Variant, prefix: str, source: str
         row: dict[str, Any] = {}
         row["ceiling_events_per_s"] = await scenarios.ceiling(
             args.bootstrap, prefix, f"{tag}-c{rep}", source, len(records), client, v)
+        fs = scenarios.worker_settings(args.bootstrap, prefix, f"{tag}-f{rep}", source, v,
+                                       tmp / f"{tag}-f{rep}")
+        floor = await scenarios.drain(fs, len(records), v, tmp / "logs", _timeout(len(records)),
+                                      False, command=("bench.faust_floor",),
+                                      sink=fs.tier_changes_topic)
+        row["faust_floor_events_per_s"] = floor.events_per_s
         s = scenarios.worker_settings(args.bootstrap, prefix, f"{tag}-w{rep}", source, v,
                                       tmp / f"{tag}-w{rep}")
         d = await scenarios.drain(s, len(records), v, tmp / "logs", _timeout(len(records)),

@@ -84,8 +84,16 @@ class Drain:
 
 
 async def drain(settings: Settings, total: int, v: Variant, logs: Path, timeout: float,
-                measure_state: bool, profile_to: Path | None = None) -> Drain:
-    """Start `v.workers` workers on `settings`, wait for `total` latest-tier records."""
+                measure_state: bool, profile_to: Path | None = None,
+                command: tuple[str, ...] = ("tierstream", "worker"),
+                sink: str | None = None) -> Drain:
+    """Start `v.workers` processes of `command` on `settings` and time them from their
+    first output to their last, once the group has committed the whole input.
+
+    `sink` is the topic whose record timestamps time the drain (default: the latest-tier
+    topic, which gets at least one record per batch of applied events).
+    """
+    sink = sink or settings.latest_topic
     await kafka_io.create(settings.bootstrap_servers,
                           [settings.input_topic, *settings.output_topics()], v.partitions)
     workers = [
@@ -94,6 +102,7 @@ async def drain(settings: Settings, total: int, v: Variant, logs: Path, timeout:
                                         "data_dir": settings.data_dir / f"w{i}"}),
             logs / f"{settings.app_id}-w{i}.log",
             profile_to if i == 0 else None,
+            command,
         )
         for i in range(v.workers)
     ]
@@ -102,11 +111,11 @@ async def drain(settings: Settings, total: int, v: Variant, logs: Path, timeout:
 
     try:
         # CPU from the first output on: start-up (imports, group join) is not counted.
-        await kafka_io.wait_count(settings.bootstrap_servers, settings.latest_topic,
-                                  v.partitions, 1, timeout, alive)
+        await kafka_io.wait_count(settings.bootstrap_servers, sink, v.partitions, 1, timeout,
+                                  alive)
         cpu0 = sum(w.cpu_seconds() for w in workers)
-        await kafka_io.wait_count(settings.bootstrap_servers, settings.latest_topic,
-                                  v.partitions, total, timeout, alive)
+        await kafka_io.wait_committed(settings.bootstrap_servers, settings.app_id,
+                                      settings.input_topic, v.partitions, timeout, alive)
         cpu = sum(w.cpu_seconds() for w in workers) - cpu0
         rss = max(w.peak_rss_bytes() for w in workers)
     except (TimeoutError, RuntimeError) as exc:
@@ -114,10 +123,9 @@ async def drain(settings: Settings, total: int, v: Variant, logs: Path, timeout:
     finally:
         for w in workers:
             w.stop()
-    span = await kafka_io.span(settings.bootstrap_servers, settings.latest_topic,
-                               v.partitions, isolation(v))
+    span = await kafka_io.span(settings.bootstrap_servers, sink, v.partitions, isolation(v))
     per_customer, customers = (await state_size(settings, v)) if measure_state else (None, None)
-    return Drain(rate(span.count, span.first_ms, span.last_ms), cpu * 1e6 / max(total - 1, 1),
+    return Drain(rate(total, span.first_ms, span.last_ms), cpu * 1e6 / max(total - 1, 1),
                  rss, per_customer, customers)
 
 

@@ -32,11 +32,13 @@ def settings_env(settings: Settings) -> dict[str, str]:
 class BenchWorker:
     """One worker subprocess; its log goes to `log_path`."""
 
-    def __init__(self, settings: Settings, log_path: Path, profile_to: Path | None = None):
+    def __init__(self, settings: Settings, log_path: Path, profile_to: Path | None = None,
+                 command: tuple[str, ...] = ("tierstream", "worker")):
+        """`command`: the module and arguments to run (`bench.faust_floor` for the floor)."""
         self.log_path = log_path
         Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
         self._log = log_path.open("wb")
-        cmd = [sys.executable, "-m", "tierstream", "worker"]
+        cmd = [sys.executable, "-m", *command]
         if profile_to is not None:
             spy = Path(sys.executable).with_name("py-spy")
             cmd = [str(spy), "record", "--format", "raw", "--rate", "200",
