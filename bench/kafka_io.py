@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bench.stats import event_time
 from tierstream.demo.generator import Record
 
 
@@ -185,8 +187,9 @@ async def span(bootstrap: str, topic: str, partitions: int, isolation: str) -> S
 
 async def paced(
     bootstrap: str, topic: str, records: Sequence[Record], per_s: float
-) -> list[tuple[bytes, int]]:
-    """Send at a fixed rate; returns (key, broker-visible timestamp ms) per record."""
+) -> list[tuple[bytes, int, float]]:
+    """Send at a fixed rate; returns (key, broker-visible timestamp ms, occurred_at) per
+    record."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
@@ -198,7 +201,7 @@ async def paced(
                 await asyncio.sleep(delay)
             futures.append(await producer.send(topic, r.value, key=r.key))
         await producer.flush()
-        return [(r.key or b"", f.result().timestamp) for r, f in zip(records, futures,
-                                                                   strict=True)]
+        return [(r.key or b"", f.result().timestamp, event_time(json.loads(r.value)["occurred_at"]))
+                for r, f in zip(records, futures, strict=True)]
     finally:
         await producer.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import socket
 import statistics
 import time
@@ -20,7 +21,7 @@ from typing import Any
 
 from bench import kafka_io
 from bench.ceiling import ClientSettings, run_ceiling
-from bench.stats import match_latencies, percentile, rate
+from bench.stats import event_time, match_latencies, percentile, rate
 from bench.workers import BenchWorker
 from tierstream.demo.generator import Record, generate
 from tierstream.settings import Settings
@@ -161,18 +162,19 @@ async def latency(settings: Settings, records: Sequence[Record], per_s: float, s
     worker = BenchWorker(settings, logs / f"{settings.app_id}.log")
     try:
         await kafka_io.paced(bootstrap, settings.input_topic, warm, per_s)
-        await kafka_io.wait_count(bootstrap, settings.latest_topic, v.partitions, len(warm),
-                                  180, worker.alive)
+        await kafka_io.wait_committed(bootstrap, settings.app_id, settings.input_topic,
+                                      v.partitions, 180, worker.alive)
         sent = await kafka_io.paced(bootstrap, settings.input_topic, batch, per_s)
-        await kafka_io.wait_count(bootstrap, settings.latest_topic, v.partitions,
-                                  len(batch) + len(warm), seconds + 120, worker.alive)
+        await kafka_io.wait_committed(bootstrap, settings.app_id, settings.input_topic,
+                                      v.partitions, seconds + 120, worker.alive)
     except (TimeoutError, RuntimeError) as exc:
         raise RuntimeError(f"{exc}\n{worker.log_tail()}") from None
     finally:
         worker.stop()
     rows = await kafka_io.read_all(bootstrap, settings.latest_topic, v.partitions,
                                    isolation(v))
-    outputs = [(k, ts) for k, ts, _ in rows if not k.startswith(WARMUP.encode())]
+    outputs = [(k, ts, event_time(json.loads(value)["as_of"])) for k, ts, value in rows
+               if not k.startswith(WARMUP.encode())]
     lat = [float(x) for x in match_latencies(sent, outputs)]
     if not lat:
         raise RuntimeError("no latency samples")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 
 def rate(count: int, first_ms: int, last_ms: int) -> float:
@@ -37,21 +38,31 @@ def median(values: Iterable[float]) -> float:
 
 
 def match_latencies(
-    sent: Sequence[tuple[bytes, int]], received: Sequence[tuple[bytes, int]]
+    sent: Sequence[tuple[bytes, int, float]], received: Sequence[tuple[bytes, int, float]]
 ) -> list[int]:
-    """Milliseconds from each input to its output, matched per key in order.
+    """Milliseconds from each input to the first output that decided it.
 
-    A customer's records stay in one partition, so its n-th output answers its
-    n-th input; `sent` and `received` hold (key, timestamp ms) in per-key order.
+    `sent` holds (key, timestamp ms, occurred_at) per input, `received` (key, timestamp
+    ms, as_of) per latest-tier output (event times as epoch seconds), each in per-key
+    order. A worker that decides in batches publishes one latest-tier record per customer and batch, whose `as_of`
+    covers every event of that customer up to it: an input is answered by the first
+    output of its customer whose `as_of` reaches the input's `occurred_at`.
     """
-    inputs: dict[bytes, list[int]] = defaultdict(list)
-    for key, ts in sent:
-        inputs[key].append(ts)
-    seen: dict[bytes, int] = defaultdict(int)
+    inputs: dict[bytes, list[tuple[int, float]]] = defaultdict(list)
+    for key, ts, occurred in sent:
+        inputs[key].append((ts, occurred))
+    answered: dict[bytes, int] = defaultdict(int)
     out = []
-    for key, ts in received:
-        n = seen[key]
-        seen[key] = n + 1
-        if n < len(inputs[key]):
-            out.append(ts - inputs[key][n])
+    for key, ts, as_of in received:
+        pending = inputs.get(key, [])
+        n = answered[key]
+        while n < len(pending) and pending[n][1] <= as_of:
+            out.append(ts - pending[n][0])
+            n += 1
+        answered[key] = n
     return out
+
+
+def event_time(iso: str) -> float:
+    """Epoch seconds of an ISO 8601 time with an offset (input occurred_at, output as_of)."""
+    return datetime.fromisoformat(iso).timestamp()

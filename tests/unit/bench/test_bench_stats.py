@@ -6,7 +6,7 @@ import pytest
 
 from bench.profile import parse, top_frames
 from bench.report import summarize, table
-from bench.stats import match_latencies, median, percentile, rate
+from bench.stats import event_time, match_latencies, median, percentile, rate
 
 
 def test_rate_counts_intervals_between_first_and_last_record() -> None:
@@ -30,9 +30,19 @@ def test_median_of_odd_and_even_counts() -> None:
 
 
 def test_latencies_match_each_customers_outputs_in_order() -> None:
-    sent = [(b"a", 100), (b"b", 105), (b"a", 110)]
-    received = [(b"b", 120), (b"a", 130), (b"a", 150), (b"c", 160)]
+    sent = [(b"a", 100, 1.0), (b"b", 105, 1.0), (b"a", 110, 2.0)]
+    received = [(b"b", 120, 1.0), (b"a", 130, 1.0), (b"a", 150, 2.0), (b"c", 160, 1.0)]
     assert sorted(match_latencies(sent, received)) == [15, 30, 40]
+
+
+def test_one_output_of_a_batch_answers_every_input_it_covers() -> None:
+    sent = [(b"a", 100, 1.0), (b"a", 104, 2.0), (b"a", 108, 3.0), (b"a", 200, 4.0)]
+    received = [(b"a", 110, 2.0), (b"a", 120, 3.0), (b"a", 230, 4.0)]
+    assert match_latencies(sent, received) == [10, 6, 12, 30]
+
+
+def test_event_times_of_any_offset_compare_as_instants() -> None:
+    assert event_time("2026-01-08T09:04:36+08:00") == event_time("2026-01-08T01:04:36Z")
 
 
 def test_summary_takes_medians_and_the_ratio_of_medians() -> None:
