@@ -42,11 +42,12 @@ def match_latencies(
 ) -> list[int]:
     """Milliseconds from each input to the first output that decided it.
 
-    `sent` holds (key, timestamp ms, occurred_at) per input, `received` (key, timestamp
-    ms, as_of) per latest-tier output (event times as epoch seconds), each in per-key
-    order. A worker that decides in batches publishes one latest-tier record per customer and batch, whose `as_of`
-    covers every event of that customer up to it: an input is answered by the first
-    output of its customer whose `as_of` reaches the input's `occurred_at`.
+    `sent` holds (key, timestamp ms, occurred_at) per input, `received` (key,
+    timestamp ms, as_of) per latest-tier output, event times as epoch seconds, each in
+    per-key order. A worker that decides in batches publishes one latest-tier record
+    per customer and batch, whose `as_of` covers every event of that customer up to
+    it: an input is answered by the first output of its customer whose `as_of`
+    reaches the input's `occurred_at`.
     """
     inputs: dict[bytes, list[tuple[int, float]]] = defaultdict(list)
     for key, ts, occurred in sent:
