@@ -6,46 +6,44 @@ stays unique when one event raises several alerts of one type.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from bisect import bisect_right
 from decimal import Decimal
+
+import msgspec
 
 from schemas.outputs import ReasonValue
 from schemas.vocabulary import AlertType, Grade, Severity, Tier
-from tierstream.core.history import installment_views
+from tierstream.core.compiled import Compiled
+from tierstream.core.history import History
 from tierstream.core.reasons import money
 from tierstream.core.state import CustomerState
 from tierstream.policy import Policy
 
 
-@dataclass(frozen=True)
-class AlertDraft:
+class AlertDraft(msgspec.Struct, frozen=True, gc=False):
     type: AlertType
     severity: Severity
     message: str
-    details: dict[str, ReasonValue] = field(default_factory=dict)
+    details: dict[str, ReasonValue] = {}
     discriminator: str = ""
 
 
-def overdue_alerts(state: CustomerState, policy: Policy) -> list[AlertDraft]:
+def overdue_alerts(h: History, c: Compiled) -> list[AlertDraft]:
     """Unpaid installments that entered a higher past-due bucket; marks them alerted."""
-    buckets = policy.alerts.overdue_buckets
     drafts = []
-    for view in installment_views(state):
-        if not view.current:
+    for view in h.current:
+        bucket = bisect_right(c.bucket_days, view.days_past_due)  # buckets are ascending
+        inst = view.inst
+        if bucket <= inst.alerted_bucket:
             continue
-        bucket = sum(1 for b in buckets if view.days_past_due >= b.min_days)
-        if bucket <= view.inst.alerted_bucket:
-            continue
-        view.inst.alerted_bucket = bucket
-        severity = buckets[bucket - 1].severity
+        inst.alerted_bucket = bucket
         drafts.append(AlertDraft(
             "repayment.overdue",
-            severity,
-            f"Installment {view.inst.number} of loan {view.inst.loan_id} is "
+            c.bucket_severities[bucket - 1],
+            f"Installment {inst.number} of loan {inst.loan_id} is "
             f"{view.days_past_due} days past due and unpaid.",
-            {**view.describe(), "bucket_min_days": buckets[bucket - 1].min_days},
-            f"{view.inst.loan_id}#{view.inst.number}",
+            {**view.describe(), "bucket_min_days": c.bucket_days[bucket - 1]},
+            f"{inst.loan_id}#{inst.number}",
         ))
     return drafts
 
@@ -66,27 +64,23 @@ def income_drop_alert(
     )
 
 
-def _worse(best_first: Sequence[str], new: str, old: str) -> bool:
-    """In a best-first order (the policy's tier or grade order), later is worse."""
-    return best_first.index(new) > best_first.index(old)
-
-
 def downgrade_alerts(
-    previous: tuple[Tier, Grade] | None, tier: Tier, grade: Grade, policy: Policy
+    previous: tuple[Tier, Grade] | None, tier: Tier, grade: Grade, policy: Policy, c: Compiled
 ) -> list[AlertDraft]:
+    """A later place in the policy's best-first tier or grade order is a downgrade."""
     if previous is None:
         return []  # a customer's first tier and grade are not downgrades
     old_tier, old_grade = previous
     sev = policy.alerts.severities
     drafts = []
-    if _worse(policy.tier.order, tier, old_tier):
+    if c.tier_rank[tier] > c.tier_rank[old_tier]:
         drafts.append(AlertDraft(
             "tier.downgraded",
             sev.tier_downgraded_to_d if tier == "D" else sev.tier_downgraded,
             f"Tier went down from {old_tier} to {tier}.",
             {"from": old_tier, "to": tier},
         ))
-    if _worse(policy.grade.order, grade, old_grade):
+    if c.grade_rank[grade] > c.grade_rank[old_grade]:
         drafts.append(AlertDraft(
             "grade.downgraded",
             sev.grade_downgraded_to_c if grade == "C" else sev.grade_downgraded,

@@ -9,14 +9,16 @@ grade. Nothing here mutates the state; the rules only read it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from schemas.outputs import Reason
 from schemas.vocabulary import Grade, Tier
-from tierstream.core.grade import compute_grade
+from tierstream.core.compiled import compiled
+from tierstream.core.grade import grade_of
+from tierstream.core.history import History
 from tierstream.core.hysteresis import decide_tier
 from tierstream.core.state import CustomerState
-from tierstream.core.tier import evaluate_tier
+from tierstream.core.tier import tier_of
 from tierstream.policy import Policy
 
 
@@ -36,13 +38,15 @@ def current_decision(state: CustomerState, policy: Policy) -> CurrentDecision:
     """
     if state.as_of is None:
         raise ValueError(f"customer {state.customer_id} has no events yet")
-    grade, grade_reason = compute_grade(state, policy)
-    decided = decide_tier(state, evaluate_tier(state, grade, policy), policy)
+    c = compiled(policy)
+    history = History.of(state, c)
+    grade, grade_reason = grade_of(history, c)
+    decided = decide_tier(state, tier_of(state, grade, history, c), policy)
     pending = None
     if decided.tier != "A" and decided.a_qualified_since is not None and any(
         r.code == "a_cool_off_pending" for r in decided.reasons
     ):
-        pending = decided.a_qualified_since + timedelta(days=policy.hysteresis.a_cool_off_days)
+        pending = decided.a_qualified_since + c.cool_off
     return CurrentDecision(
         tier=decided.tier,
         grade=grade,

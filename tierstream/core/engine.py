@@ -6,50 +6,52 @@ in). The caller stores `Decision.state` and publishes `Decision.outputs()`.
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
 
+import msgspec
+
 from schemas.events import CustomerEvent
-from schemas.outputs import Alert, LatestTier, Reason, Standing, TierChange
+from schemas.outputs import Alert, LatestTier, Reason, TierChange
 from tierstream.core.alerts import (
-    AlertDraft,
     downgrade_alerts,
     income_drop_alert,
     overdue_alerts,
     upgrade_candidate_alert,
 )
-from tierstream.core.facts import merge
-from tierstream.core.grade import compute_grade
+from tierstream.core.compiled import Compiled, compiled
+from tierstream.core.facts import merge_at
+from tierstream.core.grade import grade_of
+from tierstream.core.history import History
 from tierstream.core.hysteresis import decide_tier
-from tierstream.core.retention import prune, refuse_if_beyond_retention
+from tierstream.core.outputs import (
+    Output,
+    alert,
+    encode_output,
+    latest_tier,
+    output_id,
+    standing,
+    tier_change,
+)
+from tierstream.core.retention import kept_history, prune_after, refuse
 from tierstream.core.state import CustomerState
-from tierstream.core.tier import evaluate_tier
+from tierstream.core.tier import tier_of
 from tierstream.policy import Policy
 
+__all__ = ["Decision", "Outcome", "Output", "apply", "decide", "encode_output", "output_id"]
+
 Outcome = Literal["applied", "duplicate"]
-Output = TierChange | Alert | LatestTier
-
-# Output ids are uuid5 of (customer, cause event, what): a redelivered event yields the
-# same ids, so downstream can drop repeats.
-_ID_NAMESPACE = uuid.UUID("6f1c7f9e-3b0e-4a55-9a43-1d2d8c7e5a10")
 
 
-def output_id(customer_id: str, cause_event_id: str, what: str) -> str:
-    return str(uuid.uuid5(_ID_NAMESPACE, f"{customer_id}\x1f{cause_event_id}\x1f{what}"))
-
-
-@dataclass(frozen=True)
-class Decision:
+class Decision(msgspec.Struct, frozen=True, gc=False):
     state: CustomerState
     outcome: Outcome
     note: str | None = None
     tier_change: TierChange | None = None
     alerts: tuple[Alert, ...] = ()
     latest: LatestTier | None = None
-    reasons: tuple[Reason, ...] = field(default=())
+    reasons: tuple[Reason, ...] = ()
 
     def outputs(self) -> list[Output]:
         out: list[Output] = []
@@ -59,11 +61,6 @@ class Decision:
         if self.latest is not None:
             out.append(self.latest)
         return out
-
-
-def encode_output(out: Output) -> bytes:
-    """The record value of an output on its topic (the contract's JSON)."""
-    return out.model_dump_json().encode()
 
 
 def apply(
@@ -81,17 +78,20 @@ def apply(
     event (`EventRejected`, see facts.py) is refused before anything is changed.
     """
     if state is not None and event.event_id in state.seen_event_ids:
-        return Decision(state=state, outcome="duplicate")
-    refuse_if_beyond_retention(state, event, policy, now)  # bounded state: retention.py
+        return Decision(state, "duplicate")
+    c = compiled(policy)
+    at = event.occurred_at.astimezone(UTC)
+    keep = kept_history(c)
+    refuse(state, event, at, now, keep)  # bounded state: retention.py
     if state is None:
-        state = CustomerState(customer_id=event.customer_id)
+        state = CustomerState(event.customer_id)
     elif copy:
         state = state.deep_copy()
-    merged = merge(state, event, policy)
+    merged = merge_at(state, event, at, policy)
     state.seen_event_ids[event.event_id] = event.occurred_at.date()
-    prune(state, policy)
-    return decide(
-        state, event.event_id, event.occurred_at, policy, now, merged.replaced_income, merged.note
+    prune_after(state, event, at, keep)
+    return _decide(
+        state, event.event_id, event.occurred_at, c, now, merged.replaced_income, merged.note
     )
 
 
@@ -105,61 +105,51 @@ def decide(
     note: str | None = None,
 ) -> Decision:
     """Re-decide grade and tier of an updated `state` (mutated: decision bookkeeping)."""
-    grade, grade_reason = compute_grade(state, policy)
-    evaluation = evaluate_tier(state, grade, policy)
-    decided = decide_tier(state, evaluation, policy)
+    return _decide(state, cause_id, occurred_at, compiled(policy), now, replaced_income, note)
+
+
+def _decide(
+    state: CustomerState,
+    cause_id: str,
+    occurred_at: datetime,
+    c: Compiled,
+    now: datetime,
+    replaced_income: Decimal | None,
+    note: str | None,
+) -> Decision:
+    policy = c.policy
+    history = History.of(state, c)
+    grade, grade_reason = grade_of(history, c)
+    decided = decide_tier(state, tier_of(state, grade, history, c), policy)
+    tier = decided.tier
     previous = (state.tier, state.grade) if state.tier and state.grade else None
     state.a_qualified_since = decided.a_qualified_since
-    state.tier, state.grade = decided.tier, grade
+    state.tier, state.grade = tier, grade
     reasons = (grade_reason, *decided.reasons)
+    changed = previous != (tier, grade)
 
-    drafts: list[AlertDraft] = overdue_alerts(state, policy)
-    drop = income_drop_alert(replaced_income, state, policy)
-    if drop is not None:
-        drafts.append(drop)
-    drafts.extend(downgrade_alerts(previous, decided.tier, grade, policy))
+    drafts = overdue_alerts(history, c) if history.current else []
+    if replaced_income is not None:
+        drop = income_drop_alert(replaced_income, state, policy)
+        if drop is not None:
+            drafts.append(drop)
+    if previous is not None and changed:
+        drafts.extend(downgrade_alerts(previous, tier, grade, policy, c))
     if decided.candidate_started:
         drafts.append(upgrade_candidate_alert(state, policy))
 
-    customer, cause = state.customer_id, cause_id
-    version = policy.version
+    customer, version = state.customer_id, c.version
     change = None
-    if previous != (decided.tier, grade):
-        change = TierChange(
-            event_id=output_id(customer, cause, "tier-change"),
-            customer_id=customer,
-            previous=Standing(tier=previous[0], grade=previous[1]) if previous else None,
-            current=Standing(tier=decided.tier, grade=grade),
-            reasons=list(reasons),
-            policy_version=version,
-            cause_event_id=cause,
-            occurred_at=occurred_at,
-            decided_at=now,
+    if changed:
+        change = tier_change(
+            customer, standing(*previous) if previous else None, standing(tier, grade),
+            reasons, version, cause_id, occurred_at, now,
         )
-    alerts = tuple(
-        Alert(
-            alert_id=output_id(customer, cause, f"alert:{d.type}:{d.discriminator}"),
-            customer_id=customer,
-            type=d.type,
-            severity=d.severity,
-            tier=decided.tier,
-            grade=grade,
-            message=d.message,
-            details=d.details,
-            policy_version=version,
-            cause_event_id=cause,
-            occurred_at=occurred_at,
-            decided_at=now,
-        )
+    alerts = tuple([
+        alert(customer, d.type, d.severity, tier, grade, d.message, d.details, d.discriminator,
+              version, cause_id, occurred_at, now)
         for d in drafts
-    )
+    ]) if drafts else ()
     assert state.as_of is not None
-    latest = LatestTier(
-        customer_id=customer,
-        tier=decided.tier,
-        grade=grade,
-        reasons=list(reasons),
-        policy_version=version,
-        as_of=state.as_of,
-    )
+    latest = latest_tier(customer, tier, grade, reasons, version, state.as_of)
     return Decision(state, "applied", note, change, alerts, latest, reasons)

@@ -14,7 +14,7 @@ Each rule is a max or a union, which is what makes the result order-insensitive.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from schemas.events import (
@@ -62,48 +62,54 @@ class MergeResult:
 PROFILE_FIELDS = ("education", "occupation", "employer_id", "employment_type")
 
 
+_NOTHING = MergeResult()
+
+
 def stamp_of(event: CustomerEvent) -> Stamp:
-    return Stamp(at=event.occurred_at.astimezone(UTC), event_id=event.event_id)
+    return Stamp(event.occurred_at.astimezone(UTC), event.event_id)
 
 
 def merge(state: CustomerState, event: CustomerEvent, policy: Policy) -> MergeResult:
     """Merge `event` into `state` in place. Raises EventRejected for a policy rejection."""
-    stamp = stamp_of(event)
-    result = MergeResult()
-    match event:
-        case ProfileUpdated():
-            _merge_profile(state, event, stamp)
-        case SalaryChanged():
-            result = _merge_salary(state, event, stamp, policy)
-        case MortgageOpened():
-            mortgage = state.mortgages.setdefault(event.data.loan_id, Mortgage())
-            if mortgage.opened is None or stamp.key() < mortgage.opened.key():
-                mortgage.opened = stamp
-        case MortgageClosed():
-            known = event.data.loan_id in state.mortgages
-            mortgage = state.mortgages.setdefault(event.data.loan_id, Mortgage())
-            if mortgage.closed is None or stamp.key() < mortgage.closed.key():
-                mortgage.closed = stamp
-            if not known:
-                result = MergeResult(note="unknown_mortgage_closed")
+    return merge_at(state, event, event.occurred_at.astimezone(UTC), policy)
+
+
+def merge_at(
+    state: CustomerState, event: CustomerEvent, at: datetime, policy: Policy
+) -> MergeResult:
+    """`merge`, for a caller that already has the event time in UTC (`at`)."""
+    result = _NOTHING
+    match event:  # the types are disjoint: the most frequent are tried first
+        case EngagementRecorded():
+            if event.data.outcome == "responded" and (
+                state.last_response_at is None or at > state.last_response_at
+            ):
+                state.last_response_at = at
         case LoanRepayment():
             _merge_repayment(state, event)
+        case PurchaseMade():
+            day = at.date()
+            month = day.isoformat()[:7]  # "YYYY-MM"
+            previous = state.purchase_months.get(month)
+            state.purchase_months[month] = day if previous is None else max(previous, day)
+        case SalaryChanged():
+            result = _merge_salary(state, event, Stamp(at, event.event_id), policy)
+        case ProfileUpdated():
+            _merge_profile(state, event, Stamp(at, event.event_id))
         case LoanOverdue():
             inst = _installment(state, event.data.loan_id, event.data.installment, event)
             inst.worst_reported_days_past_due = max(
                 inst.worst_reported_days_past_due, event.data.days_past_due
             )
-        case PurchaseMade():
-            day = stamp.at.date()
-            month = f"{day.year:04d}-{day.month:02d}"
-            previous = state.purchase_months.get(month)
-            state.purchase_months[month] = day if previous is None else max(previous, day)
-        case EngagementRecorded():
-            if event.data.outcome == "responded" and (
-                state.last_response_at is None or stamp.at > state.last_response_at
-            ):
-                state.last_response_at = stamp.at
+        case MortgageOpened():
+            stamp = Stamp(at, event.event_id)
+            mortgage = state.mortgages.get(event.data.loan_id)
+            if mortgage is None:
+                mortgage = state.mortgages[event.data.loan_id] = Mortgage()
+            if mortgage.opened is None or stamp.key() < mortgage.opened.key():
+                mortgage.opened = stamp
         case TierOverride():
+            stamp = Stamp(at, event.event_id)
             if state.override is None or stamp.key() > state.override.stamp.key():
                 expires = event.data.expires_at
                 state.override = Override(
@@ -113,8 +119,18 @@ def merge(state: CustomerState, event: CustomerEvent, policy: Policy) -> MergeRe
                     expires_at=expires.astimezone(UTC) if expires else None,
                     stamp=stamp,
                 )
-    if state.as_of is None or stamp.at > state.as_of:
-        state.as_of = stamp.at
+        case MortgageClosed():
+            stamp = Stamp(at, event.event_id)
+            mortgage = state.mortgages.get(event.data.loan_id)
+            known = mortgage is not None
+            if mortgage is None:
+                mortgage = state.mortgages[event.data.loan_id] = Mortgage()
+            if mortgage.closed is None or stamp.key() < mortgage.closed.key():
+                mortgage.closed = stamp
+            if not known:
+                result = MergeResult(note="unknown_mortgage_closed")
+    if state.as_of is None or at > state.as_of:
+        state.as_of = at
     return result
 
 
@@ -141,15 +157,15 @@ def _merge_salary(
             f"data.currency {event.data.currency!r} has no rate in policy "
             f"{policy.version} (accepted: {accepted})",
         )
-    salary = Salary(monthly_income_cny=event.data.monthly_income * rate, stamp=stamp)
+    salary = Salary(event.data.monthly_income * rate, stamp)
     previous_current = state.salaries[0] if state.salaries else None
     if any(s.stamp.key() == stamp.key() for s in state.salaries):
-        return MergeResult()
+        return _NOTHING
     newest_two = sorted([*state.salaries, salary], key=lambda s: s.stamp.key(), reverse=True)[:2]
     state.salaries = newest_two
     if newest_two[0] is salary and previous_current is not None:
         return MergeResult(replaced_income=previous_current.monthly_income_cny)
-    return MergeResult()
+    return _NOTHING
 
 
 def _installment(
@@ -158,7 +174,7 @@ def _installment(
     key = f"{loan_id}#{number}"
     inst = state.installments.get(key)
     if inst is None:
-        inst = Installment(loan_id=loan_id, number=number, due_date=event.data.due_date)
+        inst = Installment(loan_id, number, event.data.due_date)
         state.installments[key] = inst
     elif event.data.due_date < inst.due_date:
         inst.due_date = event.data.due_date  # conflicting reports: the earliest due date

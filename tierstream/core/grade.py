@@ -1,139 +1,184 @@
 """Credit grade rules (AAA..C), first match wins, each with the values that decided it.
 
-Each rule is a function of a `_Facts` snapshot; the policy's `grade.rules` lists the
-rules to apply and their order (docs/domain.md's order by default). Grade A when none
-matches.
+Each rule is a function of the decision's `History`; the policy's `grade.rules` lists
+the rules to apply and their order (docs/domain.md's order by default). Grade A when
+none matches. Each rule's reason is built from its deciding values alone, most of them
+`remembered`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 from schemas.outputs import Reason
 from schemas.vocabulary import Grade
-from tierstream.core.history import InstallmentView, episodes_in, installment_views, on_time_in
-from tierstream.core.reasons import money, reason
+from tierstream.core.compiled import Compiled, compiled
+from tierstream.core.history import History, InstallmentView
+from tierstream.core.reasons import money, reason, remembered
 from tierstream.core.state import CustomerState
 from tierstream.policy import GradeRuleId, Policy
 
-
-@dataclass(frozen=True)
-class _Facts:
-    """What the grade rules read, computed once per decision."""
-
-    state: CustomerState
-    policy: Policy
-    as_of: date
-    views: list[InstallmentView]
-    episodes: list[InstallmentView]  # in the episode window
-    serious: list[InstallmentView]  # episodes of serious_days_past_due or more
-
-    @classmethod
-    def of(cls, state: CustomerState, policy: Policy) -> _Facts:
-        as_of = state.as_of_date()
-        views = installment_views(state)
-        episodes = episodes_in(views, as_of, policy.windows.episode_days)
-        serious = [v for v in episodes if v.days_past_due >= policy.grade.serious_days_past_due]
-        return cls(state, policy, as_of, views, episodes, serious)
+Rule = Callable[[History, Compiled], tuple[Grade, Reason] | None]
 
 
-Rule = Callable[[_Facts], tuple[Grade, Reason] | None]
+def _worst(views: list[InstallmentView]) -> InstallmentView:
+    """The most days past due; the first in key order among equals."""
+    worst = views[0]
+    for view in views:
+        if view.days_past_due > worst.days_past_due:
+            worst = view
+    return worst
 
 
-def _current_default(f: _Facts) -> tuple[Grade, Reason] | None:
-    limit = f.policy.grade.default_days_past_due
-    defaulted = [v for v in f.views if v.current and v.days_past_due >= limit]
+def _current_default(h: History, c: Compiled) -> tuple[Grade, Reason] | None:
+    limit = c.default_days
+    defaulted = [v for v in h.current if v.days_past_due >= limit] if h.current else None
     if not defaulted:
         return None
-    worst = max(defaulted, key=lambda v: v.days_past_due)
-    return "C", reason(
+    worst = _worst(defaulted)
+    inst = worst.inst
+    return "C", _current_default_reason(
+        limit, inst.loan_id, inst.number, inst.due_date, worst.days_past_due
+    )
+
+
+def _current_default_reason(  # not remembered: an unpaid installment ages every day
+    limit: int, loan_id: str, number: int, due_date: date, days_past_due: int
+) -> Reason:
+    return reason(
         "grade_c_current_default",
-        f"Grade C: installment {worst.inst.number} of loan {worst.inst.loan_id} is unpaid "
-        f"and {worst.days_past_due} days past due (limit {limit}).",
-        threshold_days=limit, **worst.describe(),
+        f"Grade C: installment {number} of loan {loan_id} is unpaid "
+        f"and {days_past_due} days past due (limit {limit}).",
+        threshold_days=limit, loan_id=loan_id, installment=number,
+        due_date=due_date.isoformat(), days_past_due=days_past_due,
     )
 
 
-def _serious_episodes(f: _Facts) -> tuple[Grade, Reason] | None:
-    rules, window = f.policy.grade, f.policy.windows.episode_days
-    if len(f.serious) < rules.c_serious_episodes:
+def _serious_episodes(h: History, c: Compiled) -> tuple[Grade, Reason] | None:
+    if len(h.serious) < c.c_serious_episodes:
         return None
-    return "C", reason(
-        "grade_c_serious_episodes",
-        f"Grade C: {len(f.serious)} episodes of {rules.serious_days_past_due}+ days past due "
-        f"in the last {window} days (limit {rules.c_serious_episodes}).",
-        serious_episodes=len(f.serious), threshold=rules.c_serious_episodes, window_days=window,
+    return "C", _serious_episodes_reason(
+        len(h.serious), c.serious_days, c.episode_days, c.c_serious_episodes
     )
 
 
-def _currently_past_due(f: _Facts) -> tuple[Grade, Reason] | None:
-    past_due = [v for v in f.views if v.current and v.is_episode]
+@remembered
+def _serious_episodes_reason(count: int, serious_days: int, window: int, limit: int) -> Reason:
+    return reason(
+        "grade_c_serious_episodes",
+        f"Grade C: {count} episodes of {serious_days}+ days past due "
+        f"in the last {window} days (limit {limit}).",
+        serious_episodes=count, threshold=limit, window_days=window,
+    )
+
+
+def _currently_past_due(h: History, c: Compiled) -> tuple[Grade, Reason] | None:
+    past_due = [v for v in h.current if v.days_past_due >= 1] if h.current else None
     if not past_due:
         return None
-    worst = max(past_due, key=lambda v: v.days_past_due)
-    return "B", reason(
-        "grade_b_currently_past_due",
-        f"Grade B: installment {worst.inst.number} of loan {worst.inst.loan_id} is "
-        f"currently {worst.days_past_due} days past due.",
-        **worst.describe(),
+    worst = _worst(past_due)
+    inst = worst.inst
+    return "B", _currently_past_due_reason(
+        inst.loan_id, inst.number, inst.due_date, worst.days_past_due
     )
 
 
-def _recent_serious_episode(f: _Facts) -> tuple[Grade, Reason] | None:
-    days = f.policy.windows.recent_serious_days
-    recent = episodes_in(f.serious, f.as_of, days)
+def _currently_past_due_reason(  # not remembered: ages every day
+    loan_id: str, number: int, due_date: date, days_past_due: int
+) -> Reason:
+    return reason(
+        "grade_b_currently_past_due",
+        f"Grade B: installment {number} of loan {loan_id} is "
+        f"currently {days_past_due} days past due.",
+        loan_id=loan_id, installment=number, due_date=due_date.isoformat(),
+        days_past_due=days_past_due,
+    )
+
+
+def _recent_serious_episode(h: History, c: Compiled) -> tuple[Grade, Reason] | None:
+    days = c.recent_serious_days
+    recent = h.recent(h.serious, days) if h.serious else None
     if not recent:
         return None
-    worst = max(recent, key=lambda v: v.days_past_due)
-    return "B", reason(
+    worst = _worst(recent)
+    inst = worst.inst
+    return "B", _recent_serious_reason(
+        days, inst.loan_id, inst.number, inst.due_date, worst.days_past_due
+    )
+
+
+@remembered
+def _recent_serious_reason(
+    days: int, loan_id: str, number: int, due_date: date, days_past_due: int
+) -> Reason:
+    return reason(
         "grade_b_recent_serious_episode",
-        f"Grade B: an episode of {worst.days_past_due} days past due in the last {days} days.",
-        window_days=days, **worst.describe(),
+        f"Grade B: an episode of {days_past_due} days past due in the last {days} days.",
+        window_days=days, loan_id=loan_id, installment=number,
+        due_date=due_date.isoformat(), days_past_due=days_past_due,
     )
 
 
-def _episodes(f: _Facts) -> tuple[Grade, Reason] | None:
-    rules, window = f.policy.grade, f.policy.windows.episode_days
-    if len(f.episodes) < rules.b_episodes:
+def _episodes(h: History, c: Compiled) -> tuple[Grade, Reason] | None:
+    if len(h.episodes) < c.b_episodes:
         return None
-    return "B", reason(
+    return "B", _episodes_reason(len(h.episodes), c.episode_days, c.b_episodes)
+
+
+@remembered
+def _episodes_reason(count: int, window: int, limit: int) -> Reason:
+    return reason(
         "grade_b_episodes",
-        f"Grade B: {len(f.episodes)} past-due episodes in the last {window} days "
-        f"(limit {rules.b_episodes}).",
-        episodes=len(f.episodes), threshold=rules.b_episodes, window_days=window,
+        f"Grade B: {count} past-due episodes in the last {window} days (limit {limit}).",
+        episodes=count, threshold=limit, window_days=window,
     )
 
 
-def _aaa(f: _Facts) -> tuple[Grade, Reason] | None:
-    rule, window = f.policy.grade.aaa, f.policy.windows.episode_days
-    on_time = on_time_in(f.views, f.as_of, window)
-    income = f.state.income
-    if (f.episodes or on_time < rule.min_on_time_installments
-            or income is None or income < rule.min_income):
+def _aaa(h: History, c: Compiled) -> tuple[Grade, Reason] | None:
+    income = h.income
+    if h.episodes or h.on_time < c.aaa_on_time or income is None or income < c.aaa_income:
         return None
-    return "AAA", reason(
+    return "AAA", _aaa_reason(
+        c.episode_days, h.on_time, c.aaa_on_time, money(income), c.aaa_income_text
+    )
+
+
+@remembered
+def _aaa_reason(window: int, on_time: int, needs: int, income: str, income_needs: str) -> Reason:
+    return reason(
         "grade_aaa",
         f"Grade AAA: no past-due episode in {window} days, {on_time} installments paid on "
-        f"time (needs {rule.min_on_time_installments}), income {money(income)} CNY "
-        f"(needs {money(rule.min_income)}).",
-        on_time_installments=on_time, income=money(income),
-        income_threshold=money(rule.min_income), window_days=window,
+        f"time (needs {needs}), income {income} CNY (needs {income_needs}).",
+        on_time_installments=on_time, income=income,
+        income_threshold=income_needs, window_days=window,
     )
 
 
-def _aa(f: _Facts) -> tuple[Grade, Reason] | None:
-    rule, window = f.policy.grade.aa, f.policy.windows.episode_days
-    on_time = on_time_in(f.views, f.as_of, window)
-    if f.episodes or on_time < rule.min_on_time_installments:
+def _aa(h: History, c: Compiled) -> tuple[Grade, Reason] | None:
+    if h.episodes or h.on_time < c.aa_on_time:
         return None
-    return "AA", reason(
+    return "AA", _aa_reason(c.episode_days, h.on_time, c.aa_on_time)
+
+
+@remembered
+def _aa_reason(window: int, on_time: int, needs: int) -> Reason:
+    return reason(
         "grade_aa",
         f"Grade AA: no past-due episode in {window} days and {on_time} installments paid "
-        f"on time (needs {rule.min_on_time_installments}).",
-        on_time_installments=on_time, threshold=rule.min_on_time_installments,
-        window_days=window,
+        f"on time (needs {needs}).",
+        on_time_installments=on_time, threshold=needs, window_days=window,
+    )
+
+
+@remembered
+def _default_reason(episodes: int, on_time: int, window: int, aa_needs: int) -> Reason:
+    return reason(
+        "grade_a_default",
+        f"Grade A: no adverse repayment history; {episodes} episodes and {on_time} "
+        f"on-time installments in {window} days (AA needs "
+        f"{aa_needs} on time and no episode).",
+        episodes=episodes, on_time_installments=on_time, window_days=window,
     )
 
 
@@ -148,18 +193,28 @@ RULES: dict[GradeRuleId, Rule] = {
 }
 
 
-def compute_grade(state: CustomerState, policy: Policy) -> tuple[Grade, Reason]:
-    facts = _Facts.of(state, policy)
-    for rule_id in policy.grade.rules:
-        matched = RULES[rule_id](facts)
+def compute_grade(
+    state: CustomerState, policy: Policy, history: History | None = None
+) -> tuple[Grade, Reason]:
+    """The grade at `state.as_of`; pass the decision's `history` to share it."""
+    c = compiled(policy)
+    return grade_of(history if history is not None else History.of(state, c), c)
+
+
+_ADVERSE: frozenset[GradeRuleId] = frozenset(
+    {"current_default", "serious_episodes", "currently_past_due", "recent_serious_episode",
+     "episodes"}
+)
+"""Rules that need an unpaid installment or an episode to hold: most customers have
+neither, and are not asked."""
+
+
+def grade_of(h: History, c: Compiled) -> tuple[Grade, Reason]:
+    clean = not h.current and not h.episodes
+    for rule_id in c.grade_rules:
+        if clean and rule_id in _ADVERSE:
+            continue
+        matched = RULES[rule_id](h, c)
         if matched is not None:
             return matched
-    window = policy.windows.episode_days
-    on_time = on_time_in(facts.views, facts.as_of, window)
-    return "A", reason(
-        "grade_a_default",
-        f"Grade A: no adverse repayment history; {len(facts.episodes)} episodes and {on_time} "
-        f"on-time installments in {window} days (AA needs "
-        f"{policy.grade.aa.min_on_time_installments} on time and no episode).",
-        episodes=len(facts.episodes), on_time_installments=on_time, window_days=window,
-    )
+    return "A", _default_reason(len(h.episodes), h.on_time, c.episode_days, c.aa_on_time)

@@ -12,19 +12,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import msgspec
 
 from schemas.outputs import Reason
 from schemas.vocabulary import Tier
-from tierstream.core.reasons import reason
+from tierstream.core.compiled import compiled
+from tierstream.core.reasons import reason, remembered
 from tierstream.core.state import CustomerState
 from tierstream.core.tier import TierEvaluation
 from tierstream.policy import Policy
 
+_DAY = timedelta(days=1)
 
-@dataclass(frozen=True)
-class TierDecision:
+
+class TierDecision(msgspec.Struct, frozen=True, gc=False):
     tier: Tier
     reasons: tuple[Reason, ...]
     a_qualified_since: datetime | None
@@ -44,32 +47,26 @@ def decide_tier(state: CustomerState, ev: TierEvaluation, policy: Policy) -> Tie
 
     override = state.override
     if override is not None and override.tier is not None and override.active_at(as_of):
-        expires = override.expires_at.isoformat() if override.expires_at else None
-        pinned = reason(
-            "manual_override",
-            f"Tier {override.tier} set by {override.approved_by}: {override.reason}"
-            + (f" (until {expires})." if expires else " (no expiry)."),
-            tier=override.tier,
-            approved_by=override.approved_by,
-            override_reason=override.reason,
-            expires_at=expires,
+        pinned = _override_reason(
+            override.tier, override.approved_by, override.reason, override.expires_at
         )
         return TierDecision(override.tier, (pinned,), since, False)
 
     if ev.a_holds and ev.a_reason is not None and since is not None:
-        cool_off = timedelta(days=policy.hysteresis.a_cool_off_days)
+        c = compiled(policy)
         held = as_of - since
-        if state.tier == "A" or held >= cool_off:
+        if state.tier == "A" or held >= c.cool_off:
             return TierDecision("A", (ev.a_reason, *ev.b_criteria), since, False)
-        remaining = cool_off - held
+        remaining = c.cool_off - held
+        qualified_since = since.isoformat()
         pending = reason(
             "a_cool_off_pending",
-            f"Qualifies for tier A since {since.isoformat()}; tier A after "
-            f"{policy.hysteresis.a_cool_off_days} days of qualification "
-            f"({-(-remaining // timedelta(days=1))} days to go).",
-            qualified_since=since.isoformat(),
+            f"Qualifies for tier A since {qualified_since}; tier A after "
+            f"{c.cool_off_days} days of qualification "
+            f"({-(-remaining // _DAY)} days to go).",
+            qualified_since=qualified_since,
             days_held=held.days,
-            days_required=policy.hysteresis.a_cool_off_days,
+            days_required=c.cool_off_days,
         )
         return TierDecision(
             ev.below_a,
@@ -78,3 +75,19 @@ def decide_tier(state: CustomerState, ev: TierEvaluation, policy: Policy) -> Tie
             started and ev.below_a == "B",
         )
     return TierDecision(ev.below_a, ev.below_a_reasons, since, False)
+
+
+@remembered
+def _override_reason(
+    tier: Tier, approved_by: str, why: str, expires_at: datetime | None
+) -> Reason:
+    expires = expires_at.isoformat() if expires_at else None
+    return reason(
+        "manual_override",
+        f"Tier {tier} set by {approved_by}: {why}"
+        + (f" (until {expires})." if expires else " (no expiry)."),
+        tier=tier,
+        approved_by=approved_by,
+        override_reason=why,
+        expires_at=expires,
+    )

@@ -10,8 +10,9 @@ the worker only re-evaluates those customers.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
+from tierstream.core.compiled import compiled
 from tierstream.core.engine import Decision, decide
 from tierstream.core.state import CustomerState
 from tierstream.policy import Policy
@@ -19,7 +20,7 @@ from tierstream.policy import Policy
 
 def reevaluation_id(at: datetime, policy: Policy) -> str:
     """The cause id of a re-evaluation: outputs derived from it get deterministic ids."""
-    return f"reevaluation@{at.astimezone(UTC).isoformat()}#{policy.version}"
+    return f"reevaluation@{at.astimezone(UTC).isoformat()}#{compiled(policy).version}"
 
 
 def reevaluate(state: CustomerState, policy: Policy, at: datetime, now: datetime) -> Decision:
@@ -40,21 +41,19 @@ def next_due(state: CustomerState, policy: Policy) -> datetime | None:
     as_of = state.as_of
     if as_of is None:
         return None
+    c = compiled(policy)
     candidates: list[datetime] = []
     if state.tier != "A" and state.a_qualified_since is not None:
-        candidates.append(state.a_qualified_since
-                          + timedelta(days=policy.hysteresis.a_cool_off_days))
+        candidates.append(state.a_qualified_since + c.cool_off)
     override = state.override
     if override is not None and override.expires_at is not None and override.active_at(as_of):
         candidates.append(override.expires_at)
-    boundaries = sorted({b.min_days for b in policy.alerts.overdue_buckets}
-                        | {policy.grade.default_days_past_due})
     today = as_of.date()
     for inst in state.installments.values():
-        if inst.paid:
+        if inst.paid_date is not None:
             continue
-        for days in boundaries:
-            day = inst.due_date + timedelta(days=days)
+        for age in c.due_boundaries:
+            day = inst.due_date + age
             if day > today:
                 candidates.append(_midnight(day))
                 break

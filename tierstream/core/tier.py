@@ -7,23 +7,20 @@ and the tier of the next rule that holds, used while an upgrade to A cools off.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import date
+
+import msgspec
 
 from schemas.outputs import Reason
 from schemas.vocabulary import Grade, Tier
-from tierstream.core.history import (
-    episodes_in,
-    installment_views,
-    purchase_months_in,
-    responded_within,
-)
-from tierstream.core.reasons import money, reason
+from tierstream.core.compiled import Compiled, compiled
+from tierstream.core.history import History
+from tierstream.core.reasons import money, reason, remembered
 from tierstream.core.state import CustomerState
 from tierstream.policy import Policy
 
 
-@dataclass(frozen=True)
-class TierEvaluation:
+class TierEvaluation(msgspec.Struct, frozen=True, gc=False):
     a_holds: bool
     a_reason: Reason | None
     b_criteria: tuple[Reason, ...]
@@ -31,113 +28,154 @@ class TierEvaluation:
     below_a_reasons: tuple[Reason, ...]
 
 
-def evaluate_tier(state: CustomerState, grade: Grade, policy: Policy) -> TierEvaluation:
+def evaluate_tier(
+    state: CustomerState, grade: Grade, policy: Policy, history: History | None = None
+) -> TierEvaluation:
+    """The tier rules at `state.as_of`; pass the decision's `history` to share it."""
+    c = compiled(policy)
+    return tier_of(state, grade, history if history is not None else History.of(state, c), c)
+
+
+def tier_of(state: CustomerState, grade: Grade, h: History, c: Compiled) -> TierEvaluation:
     """The policy's `tier.rules` in order; `grade_c` is always first (validated)."""
-    rules = policy.tier.rules
-    if grade == "C" and "grade_c" in rules:
-        d = reason("tier_d_grade_c", "Tier D (restricted): credit grade is C.", grade=grade)
-        return TierEvaluation(False, None, (), "D", (d,))
-    use_a, use_b = "stable_relationship" in rules, "b_criteria" in rules
-    a_reason = _a_rule(state, grade, policy) if use_a else None
-    criteria = tuple(_b_criteria(state, policy)) if use_b else ()
-    if criteria and a_reason is not None and rules.index("b_criteria") < rules.index(
-        "stable_relationship"
-    ):
+    if grade == "C" and c.grade_c_rule:
+        return TierEvaluation(False, None, (), "D", (_tier_d_reason(grade),))
+    a_reason = _a_rule(grade, h, c) if c.a_rule else None
+    criteria = _b_criteria(state, h, c) if c.b_rule else ()
+    if criteria and a_reason is not None and c.b_before_a:
         a_reason = None  # B is listed first and holds: the A rule is not reached
     if criteria:
         return TierEvaluation(a_reason is not None, a_reason, criteria, "B", criteria)
-    c = reason("tier_c_default", "Tier C (ordinary): no B criterion holds.")
-    return TierEvaluation(a_reason is not None, a_reason, (), "C", (c,))
+    return TierEvaluation(a_reason is not None, a_reason, (), "C", (_tier_c_reason(),))
 
 
-def _a_rule(state: CustomerState, grade: Grade, policy: Policy) -> Reason | None:
-    rule = policy.tier.a
-    income = state.income
-    months = purchase_months_in(state, policy.windows.purchase_days)
+@remembered
+def _tier_d_reason(grade: Grade) -> Reason:
+    return reason("tier_d_grade_c", "Tier D (restricted): credit grade is C.", grade=grade)
+
+
+@remembered
+def _tier_c_reason() -> Reason:
+    return reason("tier_c_default", "Tier C (ordinary): no B criterion holds.")
+
+
+def _a_rule(grade: Grade, h: History, c: Compiled) -> Reason | None:
+    income = h.income
+    months = h.purchase_months
     if (
-        grade in rule.grades
+        grade in c.a_grades
         and income is not None
-        and income >= rule.min_income
-        and len(months) >= rule.min_purchase_months
+        and income >= c.a_income
+        and months >= c.a_months
     ):
-        return reason(
-            "tier_a_stable_relationship",
-            f"Tier A: grade {grade}, income {money(income)} CNY (needs "
-            f"{money(rule.min_income)}), purchases in {len(months)} of the last "
-            f"{policy.windows.purchase_days} days' months (needs {rule.min_purchase_months}).",
-            grade=grade,
-            income=money(income),
-            income_threshold=money(rule.min_income),
-            purchase_months=len(months),
-            purchase_months_threshold=rule.min_purchase_months,
-        )
+        return _a_reason(grade, money(income), c.a_income_text, months, c.purchase_days,
+                         c.a_months)
     return None
 
 
-def _b_criteria(state: CustomerState, policy: Policy) -> list[Reason]:
-    crit = policy.tier.b_criteria
+@remembered
+def _a_reason(
+    grade: Grade, income: str, income_needs: str, months: int, window: int, months_needs: int
+) -> Reason:
+    return reason(
+        "tier_a_stable_relationship",
+        f"Tier A: grade {grade}, income {income} CNY (needs {income_needs}), purchases in "
+        f"{months} of the last {window} days' months (needs {months_needs}).",
+        grade=grade,
+        income=income,
+        income_threshold=income_needs,
+        purchase_months=months,
+        purchase_months_threshold=months_needs,
+    )
+
+
+def _b_criteria(state: CustomerState, h: History, c: Compiled) -> tuple[Reason, ...]:
     held: list[Reason] = []
 
-    if crit.mortgage_clean.enabled:
-        active = sorted(loan for loan, m in state.mortgages.items() if m.active)
-        window = policy.windows.episode_days
-        episodes = episodes_in(installment_views(state), state.as_of_date(), window)
-        if active and not episodes:
-            held.append(reason(
-                "mortgage_clean",
-                f"B: holds an active mortgage ({', '.join(active)}) with no past-due episode "
-                f"in {window} days.",
-                mortgages=len(active),
-                window_days=window,
-            ))
+    if c.mortgage_clean and not h.episodes and state.mortgages:
+        active = tuple(sorted(loan for loan, m in state.mortgages.items() if m.active))
+        if active:
+            held.append(_mortgage_clean_reason(active, c.episode_days))
 
-    education = state.education_value
-    if education is not None and education in crit.advanced_degree.educations:
-        held.append(reason(
-            "advanced_degree", f"B: advanced degree ({education}).", education=education
-        ))
+    education = state.education.value if state.education else None
+    if education is not None and education in c.educations:
+        held.append(_advanced_degree_reason(education))
 
-    income = state.income
-    if income is not None and income >= crit.high_income.min_income:
-        held.append(reason(
-            "high_income",
-            f"B: monthly income {money(income)} CNY is at least "
-            f"{money(crit.high_income.min_income)}.",
-            income=money(income),
-            threshold=money(crit.high_income.min_income),
-        ))
+    income = h.income
+    if income is not None and income >= c.high_income:
+        held.append(_high_income_reason(money(income), c.high_income_text))
 
     occupation = state.occupation.value if state.occupation else None
-    professions = {o.strip().lower() for o in crit.professional_occupation.occupations}
-    if occupation is not None and occupation in professions:  # compared lower-case
-        held.append(reason(
-            "professional_occupation",
-            f"B: professional occupation ({occupation}).",
-            occupation=occupation,
-        ))
+    if occupation is not None and occupation in c.professions:  # compared lower-case
+        held.append(_professional_reason(occupation))
 
     employer = state.employer_id.value if state.employer_id else None
     if (
-        state.employment_type_value == "informal"
-        and employer is not None
-        and employer in crit.soe_informal_staff.employer_ids
+        employer is not None
+        and state.employment_type is not None
+        and state.employment_type.value == "informal"
+        and employer in c.employer_ids
     ):
-        held.append(reason(
-            "soe_informal_staff",
-            f"B: informal staff of approved state-owned enterprise {employer}.",
-            employer_id=employer,
-        ))
+        held.append(_soe_reason(employer))
 
-    responded = responded_within(state, policy.windows.engagement_days)
-    months = purchase_months_in(state, policy.windows.purchase_days)
-    rule = crit.engaged_irregular
-    irregular = rule.min_purchase_months <= len(months) <= rule.max_purchase_months
-    if responded is not None and irregular:
-        held.append(reason(
-            "engaged_irregular",
-            f"B: responded to an engagement on {responded.date().isoformat()} and bought in "
-            f"only {len(months)} of the last {policy.windows.purchase_days} days' months.",
-            last_response=responded.date().isoformat(),
-            purchase_months=len(months),
-        ))
-    return held
+    responded = h.responded
+    months = h.purchase_months
+    if responded is not None and c.irregular_min <= months <= c.irregular_max:
+        held.append(_engaged_reason(responded.date(), months, c.purchase_days))
+    return tuple(held)
+
+
+@remembered
+def _mortgage_clean_reason(active: tuple[str, ...], window: int) -> Reason:
+    return reason(
+        "mortgage_clean",
+        f"B: holds an active mortgage ({', '.join(active)}) with no past-due episode "
+        f"in {window} days.",
+        mortgages=len(active),
+        window_days=window,
+    )
+
+
+@remembered
+def _advanced_degree_reason(education: str) -> Reason:
+    return reason("advanced_degree", f"B: advanced degree ({education}).", education=education)
+
+
+@remembered
+def _high_income_reason(income: str, needs: str) -> Reason:
+    return reason(
+        "high_income",
+        f"B: monthly income {income} CNY is at least {needs}.",
+        income=income,
+        threshold=needs,
+    )
+
+
+@remembered
+def _professional_reason(occupation: str) -> Reason:
+    return reason(
+        "professional_occupation",
+        f"B: professional occupation ({occupation}).",
+        occupation=occupation,
+    )
+
+
+@remembered
+def _soe_reason(employer: str) -> Reason:
+    return reason(
+        "soe_informal_staff",
+        f"B: informal staff of approved state-owned enterprise {employer}.",
+        employer_id=employer,
+    )
+
+
+@remembered
+def _engaged_reason(day: date, months: int, window: int) -> Reason:
+    text = day.isoformat()
+    return reason(
+        "engaged_irregular",
+        f"B: responded to an engagement on {text} and bought in "
+        f"only {months} of the last {window} days' months.",
+        last_response=text,
+        purchase_months=months,
+    )

@@ -13,11 +13,12 @@ from decimal import Decimal
 
 from schemas.outputs import ReasonValue
 from schemas.vocabulary import Tier
-from tierstream.core.grade import compute_grade
-from tierstream.core.history import episodes_in, installment_views, on_time_in, purchase_months_in
+from tierstream.core.compiled import compiled
+from tierstream.core.grade import grade_of
+from tierstream.core.history import History
 from tierstream.core.reasons import money
 from tierstream.core.state import CustomerState
-from tierstream.core.tier import evaluate_tier
+from tierstream.core.tier import tier_of
 from tierstream.policy import Policy
 
 
@@ -35,38 +36,38 @@ class UpgradePath:
 
 
 def upgrade_path(state: CustomerState, policy: Policy) -> UpgradePath:
-    grade, _ = compute_grade(state, policy)
-    tier = state.tier or evaluate_tier(state, grade, policy).below_a
+    c = compiled(policy)
+    history = History.of(state, c)
+    grade, _ = grade_of(history, c)
+    tier = state.tier or tier_of(state, grade, history, c).below_a
     if tier == "A":
         return UpgradePath(None, ())
     if tier == "D":
-        return UpgradePath("C", tuple(_leave_grade_c(state, policy)))
+        return UpgradePath("C", tuple(_leave_grade_c(history, policy)))
     if tier == "C":
-        return UpgradePath("B", tuple(_reach_b(state, policy)))
-    return UpgradePath("A", tuple(_reach_a(state, grade, policy)))
+        return UpgradePath("B", tuple(_reach_b(state, history, policy)))
+    return UpgradePath("A", tuple(_reach_a(state, history, grade, policy)))
 
 
-def _episode_clear_date(state: CustomerState, policy: Policy, days: int) -> date | None:
-    """The date the last past-due episode leaves a `days` window (None: none in it)."""
-    as_of = state.as_of_date()
-    inside = episodes_in(installment_views(state), as_of, days)
-    if not inside:
+def _episode_clear_date(history: History, policy: Policy) -> date | None:
+    """The date the last past-due episode leaves the episode window (None: none in it)."""
+    if not history.episodes:
         return None
-    return max(v.inst.due_date for v in inside) + timedelta(days=days)
+    last_due = max(v.inst.due_date for v in history.episodes)
+    return last_due + timedelta(days=policy.windows.episode_days)
 
 
-def _reach_a(state: CustomerState, grade: str, policy: Policy) -> list[Step]:
+def _reach_a(state: CustomerState, history: History, grade: str, policy: Policy) -> list[Step]:
     rule, steps = policy.tier.a, []
     if grade not in rule.grades:
         window = policy.windows.episode_days
-        views = installment_views(state)
-        on_time = on_time_in(views, state.as_of_date(), window)
+        on_time = history.on_time
         need = policy.grade.aa.min_on_time_installments
-        clear = _episode_clear_date(state, policy, window)
+        clear = _episode_clear_date(history, policy)
         message = f"Grade {grade} must reach {' or '.join(rule.grades)}"
         if clear is not None:
             message += f": no past-due episode in {window} days (clear on {clear.isoformat()})"
-        unpaid = [v for v in views if v.current and v.is_episode]
+        unpaid = [v for v in history.current if v.is_episode]
         if unpaid:
             message += f"; pay {len(unpaid)} past-due installment(s) first"
         if on_time < need:
@@ -83,7 +84,7 @@ def _reach_a(state: CustomerState, grade: str, policy: Policy) -> list[Step]:
                           f"short of {money(rule.min_income)}.", {
                               "income": money(income) if income is not None else None,
                               "threshold": money(rule.min_income), "short_by": money(short)}))
-    months = len(purchase_months_in(state, policy.windows.purchase_days))
+    months = history.purchase_months
     if months < rule.min_purchase_months:
         steps.append(Step("purchase_months", f"Purchases in {months} of the last "
                           f"{policy.windows.purchase_days} days' months; "
@@ -97,7 +98,7 @@ def _reach_a(state: CustomerState, grade: str, policy: Policy) -> list[Step]:
     return steps
 
 
-def _reach_b(state: CustomerState, policy: Policy) -> list[Step]:
+def _reach_b(state: CustomerState, history: History, policy: Policy) -> list[Step]:
     crit, steps = policy.tier.b_criteria, []
     income = state.income
     short = crit.high_income.min_income - (income or 0)
@@ -105,14 +106,14 @@ def _reach_b(state: CustomerState, policy: Policy) -> list[Step]:
                       f"{money(crit.high_income.min_income)}.", {"short_by": money(short)}))
     if crit.mortgage_clean.enabled:
         active = any(m.active for m in state.mortgages.values())
-        clear = _episode_clear_date(state, policy, policy.windows.episode_days)
+        clear = _episode_clear_date(history, policy)
         steps.append(Step("mortgage_clean", (
             f"Has a mortgage, but a past-due episode until {clear.isoformat()}."
             if active and clear else "No active mortgage."), {"mortgage": active}))
     steps.append(Step("advanced_degree", "Education "
                       f"{state.education_value or 'unknown'}; needs "
                       f"{' or '.join(crit.advanced_degree.educations)}.", {}))
-    months = len(purchase_months_in(state, policy.windows.purchase_days))
+    months = history.purchase_months
     rule = crit.engaged_irregular
     steps.append(Step("engaged_irregular", "Respond to an engagement within "
                       f"{policy.windows.engagement_days} days, with purchases in "
@@ -121,17 +122,15 @@ def _reach_b(state: CustomerState, policy: Policy) -> list[Step]:
     return steps
 
 
-def _leave_grade_c(state: CustomerState, policy: Policy) -> list[Step]:
+def _leave_grade_c(history: History, policy: Policy) -> list[Step]:
     rules, steps = policy.grade, []
-    views = installment_views(state)
-    for v in views:
-        if v.current and v.days_past_due >= rules.default_days_past_due:
+    for v in history.current:
+        if v.days_past_due >= rules.default_days_past_due:
             steps.append(Step("pay_installment", f"Pay installment {v.inst.number} of loan "
                               f"{v.inst.loan_id} ({v.days_past_due} days past due).",
                               v.describe()))
     window = policy.windows.episode_days
-    serious = [x for x in episodes_in(views, state.as_of_date(), window)
-               if x.days_past_due >= rules.serious_days_past_due]
+    serious = history.serious
     if len(serious) >= rules.c_serious_episodes:
         oldest = sorted(x.inst.due_date for x in serious)
         leaves = oldest[len(serious) - rules.c_serious_episodes] + timedelta(days=window)

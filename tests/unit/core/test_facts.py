@@ -146,7 +146,7 @@ def test_duplicate_event_id_is_ignored() -> None:
     assert again.tier_change is None
     assert again.alerts == ()
     assert again.latest is None
-    assert again.state.model_dump() == first.state.model_dump()
+    assert again.state.to_json() == first.state.to_json()
 
 
 def test_duplicate_event_id_with_different_content_is_still_ignored() -> None:

@@ -4,7 +4,8 @@
 - the tier always follows the rules (grade C -> D, an active override pins it,
   otherwise the rule tier, or the tier below A while the A cool-off runs);
 - facts, grade and rule tier do not depend on arrival order;
-- the stored state stays within the retention horizon, however long the history.
+- the stored state stays within the retention horizon, however long the history;
+- a state kept in memory between events decides as one read from storage does.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemas.events import CustomerEvent
-from tests.unit.builders import CID, DEFAULT_POLICY, T, event, rule_tier, run
+from tests.unit.builders import CID, DEFAULT_POLICY, NOW, T, event, rule_tier, run
+from tierstream.core.engine import Decision, apply, encode_output
+from tierstream.core.facts import EventRejected
 from tierstream.core.retention import SEEN_ID_SLACK_DAYS, horizon_days
 from tierstream.core.state import CustomerState
 from tierstream.core.tier import evaluate_tier
@@ -155,3 +158,40 @@ def test_state_stays_within_the_horizon_over_decades(history: list[CustomerEvent
     recent = [e for e in history if e.occurred_at.astimezone(UTC).date() >= oldest
               - timedelta(days=SEEN_ID_SLACK_DAYS + 1)]
     assert len(state.seen_event_ids) <= len(recent)
+
+
+def _outcome(state: CustomerState | None, ev: CustomerEvent, copy: bool) -> Decision | str:
+    """The decision, or the refusal's reason and detail."""
+    try:
+        return apply(state, ev, DEFAULT_POLICY, NOW, copy=copy)
+    except EventRejected as refused:
+        return f"{refused.reason}: {refused.detail}"
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(span_days=6 * 365, max_size=80), st.randoms(use_true_random=False))
+def test_a_state_kept_in_memory_decides_as_one_read_from_storage(
+    history: list[CustomerEvent], rnd: Any,
+) -> None:
+    """A state kept between events, in place (`copy=False`) or copied (`copy=True`),
+    carries derived data beside its fields (what retention may skip); it must decide as
+    the state read back from its stored bytes does, with late and refused events."""
+    late = {id(ev): n + rnd.uniform(0, rnd.choice([1, 8, len(history)]))
+            for n, ev in enumerate(history)}
+    history.sort(key=lambda ev: late[id(ev)])  # some events a little or a lot late
+    kept: dict[bool, CustomerState | None] = {False: None, True: None}  # by `copy`
+    stored: bytes | None = None
+    for ev in history:
+        expected = _outcome(CustomerState.from_json(stored) if stored else None, ev, False)
+        if isinstance(expected, Decision):
+            stored = expected.state.to_json()
+        for copy, state in kept.items():
+            got = _outcome(state, ev, copy)
+            if isinstance(expected, str):
+                assert got == expected
+                continue
+            assert isinstance(got, Decision)
+            assert got.state.to_json() == stored
+            assert [encode_output(o) for o in got.outputs()] == [
+                encode_output(o) for o in expected.outputs()]
+            kept[copy] = got.state

@@ -47,7 +47,7 @@ def test_a_customer_with_twenty_years_of_history_keeps_a_small_state() -> None:
     assert len(twenty_years.purchase_months) <= window_months
     assert len(twenty_years.seen_event_ids) <= 3 * window_months
     # 4x the history, about the same stored bytes: both hold only the horizon.
-    assert len(twenty_years.model_dump_json()) < 1.1 * len(five_years.model_dump_json())
+    assert len(twenty_years.to_json()) < 1.1 * len(five_years.to_json())
 
 
 def test_pruning_does_not_change_the_decision() -> None:

@@ -55,8 +55,7 @@ def _demo_states(customers: int) -> dict[str, tuple[CustomerState, object]]:
 
 def test_standing_of_a_stored_state_is_what_the_last_event_published() -> None:
     for cid, (state, latest) in _demo_states(44).items():
-        now = current_decision(CustomerState.model_validate_json(state.model_dump_json()),
-                       DEFAULT_POLICY)
+        now = current_decision(CustomerState.from_json(state.to_json()), DEFAULT_POLICY)
         assert latest is not None
         assert (now.tier, now.grade) == (latest.tier, latest.grade), cid  # type: ignore[attr-defined]
         assert list(now.reasons) == latest.reasons, cid  # type: ignore[attr-defined]
@@ -64,9 +63,9 @@ def test_standing_of_a_stored_state_is_what_the_last_event_published() -> None:
 
 def test_standing_leaves_the_state_untouched() -> None:
     state = run([*stable_relationship(CID), ping(CID, at(10))])[-1].state
-    before = state.model_dump_json()
+    before = state.to_json()
     current_decision(state, DEFAULT_POLICY)
-    assert state.model_dump_json() == before
+    assert state.to_json() == before
 
 
 def test_a_customer_without_events_has_no_standing() -> None:
@@ -119,7 +118,7 @@ def test_the_document_rejects_a_wrong_body_and_an_undocumented_status() -> None:
 
 def _stored(cid: str, income: int) -> tuple[bytes, bytes]:
     state = run([salary(cid, T, income)])[-1].state
-    return cid.encode(), state.model_dump_json().encode()
+    return cid.encode(), state.to_json()
 
 
 def test_local_table_counts_only_cover_owned_partitions() -> None:
