@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
 .PHONY: help install demo test unit integration lint typecheck schemas \
-        broker-start broker-stop broker-reset clean bench
+        broker-start broker-stop broker-reset clean bench bench-core
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -46,5 +46,8 @@ broker-reset: ## stop the local broker and delete its data
 bench: install ## benchmark the worker against a plain aiokafka loop (BENCH_ARGS="--events 500000 --customers 50000")
 	@scripts/with-broker.sh $(PY) -m bench.run $(BENCH_ARGS)
 
+bench-core: ## benchmark the offline replay against the JSON floor, no broker (BENCH_ARGS="--events 1000000")
+	@$(PY) -m bench.core $(BENCH_ARGS)
+
 clean: ## remove caches and local worker state (keeps .venv and the Kafka jars)
-	rm -rf .mypy_cache .ruff_cache .pytest_cache data .cache/demo
+	rm -rf .mypy_cache .ruff_cache .pytest_cache data .cache/demo .cache/bench-core

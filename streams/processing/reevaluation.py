@@ -15,23 +15,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from datetime import datetime
-from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from tierstream.pipeline import ReevaluationRequest
 
 log = logging.getLogger(__name__)
 
-Why = Literal["due", "policy_change"]
 SendRequest = Callable[[bytes, bytes], Awaitable[None]]
-
-
-class ReevaluationRequest(BaseModel):
-    """Value of a record on `<app id>-reevaluations` (internal; key = customer id)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    why: Why
-    at: AwareDatetime | None = None  # event time to decide at; None: the customer's as_of
 
 
 class Scheduler:

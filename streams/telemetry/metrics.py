@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from schemas.events import EVENT_TYPES
-from schemas.outputs import TierChange
+from schemas.outputs import Standing, TierChange
 from schemas.vocabulary import GRADES, TIERS
 from tierstream.policy import Policy
 
@@ -180,12 +180,16 @@ class Metrics:
 
     def count_change(self, change: TierChange) -> None:
         """Count a published tier change by what moved: the tier, the grade or both."""
-        before_tier = change.previous.tier if change.previous else "none"
-        before_grade = change.previous.grade if change.previous else "none"
-        if before_tier != change.current.tier:
-            self.tier_changes.labels(before_tier, change.current.tier).inc()
-        if before_grade != change.current.grade:
-            self.grade_changes.labels(before_grade, change.current.grade).inc()
+        self.count_move(change.previous, change.current)
+
+    def count_move(self, previous: Standing | None, current: Standing) -> None:
+        """`count_change` from the standings a change moved from (None: none) and to."""
+        before_tier = previous.tier if previous else "none"
+        before_grade = previous.grade if previous else "none"
+        if before_tier != current.tier:
+            self.tier_changes.labels(before_tier, current.tier).inc()
+        if before_grade != current.grade:
+            self.grade_changes.labels(before_grade, current.grade).inc()
 
     def observe_decision(
         self, record_timestamp_ms: int | None, occurred_at: datetime, sent_at: datetime

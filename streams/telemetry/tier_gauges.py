@@ -1,12 +1,12 @@
 """The customers-per-tier/grade and table-size gauges: kept on each write, rebuilt on recovery.
 
-Each state write knows the old bytes, the new bytes and the decision's tier change,
-so the gauges move by one without reading the table. A worker that starts, or gets
-other partitions in a rebalance, has no history to move from: after every table
-recovery it counts once over the table partitions it now owns (`rebuild`). That pass
-reads each stored state's `tier` and `grade`; its cost grows with the customers on
-this worker and is paid once per rebalance, while the stream is paused, never per
-event.
+Each state write knows the old and the new bytes, and each published tier change the
+standing it moves from and to, so the gauges move without reading the table. A worker
+that starts, or gets other partitions in a rebalance, has no history to move from:
+after every table recovery it counts once over the table partitions it now owns
+(`rebuild`). That pass reads each stored state's `tier` and `grade`; its cost grows
+with the customers on this worker and is paid once per rebalance, while the stream is
+paused, never per event.
 """
 
 from __future__ import annotations
@@ -15,25 +15,25 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 
-from schemas.outputs import TierChange
+from schemas.outputs import Standing
 from schemas.vocabulary import GRADES, TIERS
 from streams.telemetry.metrics import Metrics
 
 
-def track_write(
-    metrics: Metrics, old: bytes | None, new: bytes, change: TierChange | None
-) -> None:
-    """Move the gauges for one customer state written over `old` (None: a new customer)."""
+def track_write(metrics: Metrics, old: bytes | None, new: bytes) -> None:
+    """Move the table gauges for one customer state written over `old` (None: new)."""
     if old is None:
         metrics.table_customers.inc()
     metrics.table_state_bytes.inc(len(new) - (len(old) if old is not None else 0))
-    if change is None:
-        return
-    if change.previous is not None:
-        metrics.customers_by_tier.labels(change.previous.tier).dec()
-        metrics.customers_by_grade.labels(change.previous.grade).dec()
-    metrics.customers_by_tier.labels(change.current.tier).inc()
-    metrics.customers_by_grade.labels(change.current.grade).inc()
+
+
+def track_change(metrics: Metrics, previous: Standing | None, current: Standing) -> None:
+    """Move the tier and grade gauges for one published change (in publication order)."""
+    if previous is not None:
+        metrics.customers_by_tier.labels(previous.tier).dec()
+        metrics.customers_by_grade.labels(previous.grade).dec()
+    metrics.customers_by_tier.labels(current.tier).inc()
+    metrics.customers_by_grade.labels(current.grade).inc()
 
 
 def rebuild(metrics: Metrics, states: Iterable[bytes | None]) -> int:

@@ -7,8 +7,9 @@ fixed here by a constant clock, so the comparison is exact and needs no broker.
 
 The input stream is hashed too: a failure then tells whether the generator changed
 (the inputs differ) or the decisions did (same inputs, different outputs).
-`outputs_of` (with the `ReplayOutputs` protocol it reads) is the one place that knows
-the shape of the replay result; a refactor that changes that shape rewrites it alone.
+What is pinned is the replay's output files, as `replay --out` writes them:
+`replay_under_test` makes any commit's replay write them, and `outputs_of` is the one
+place that reads them.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypedDict, cast
-
-from pydantic import BaseModel
 
 from tierstream.demo.generator import generate
 from tierstream.policy import Policy, load_policy
@@ -35,7 +36,7 @@ VOLATILE_FIELD = "decided_at"
 DIGESTS_FILE = Path(__file__).resolve().parent / "digests.json"
 
 REPLAY_MODULES = ("tierstream.offline.replay", "tierstream.replay")
-"""Where `replay` lives, newest layout first: the corpus then runs unchanged on commits
+"""Where the replay lives, newest layout first: the corpus then runs unchanged on commits
 from before and after the package restructuring, which is what a diff of dumps needs."""
 
 RISKY_PERSONAS = ("struggler", "late_payer", "income_drop", "mortgage_payoff", "override")
@@ -68,35 +69,23 @@ CASES: list[Case] = [
 ]
 
 
-class ReplayOutputs(Protocol):
-    """What `outputs_of` reads from a replay result (read-only, so any class fits)."""
-
-    @property
-    def tier_changes(self) -> Sequence[BaseModel]: ...
-    @property
-    def alerts(self) -> Sequence[BaseModel]: ...
-    @property
-    def latest(self) -> Mapping[str, BaseModel]: ...
-    @property
-    def rejected(self) -> Sequence[Mapping[str, Any]]: ...
-    def summary(self) -> Mapping[str, Any]: ...
-
-
 class ReplayFn(Protocol):
-    """The replay under test: `replay` from `REPLAY_MODULES`, or its successor."""
+    """The replay under test, writing its output files into `out`."""
 
     def __call__(
         self,
         lines: list[bytes],
         policy: Policy,
+        out: Path,
         *,
         clock: Callable[[], datetime],
         max_bytes: int,
-    ) -> ReplayOutputs: ...
+    ) -> object: ...
 
 
 def replay_under_test() -> ReplayFn:
-    """The `replay` function of the checked-out commit, whichever layout it has."""
+    """The replay of the checked-out commit, whichever layout it has: the streaming
+    `replay_into`, or `replay` then `write_outputs` on commits from before it."""
     for name in REPLAY_MODULES:
         try:
             module = importlib.import_module(name)
@@ -104,8 +93,21 @@ def replay_under_test() -> ReplayFn:
             if exc.name is None or not (name + ".").startswith(exc.name + "."):
                 raise  # the module exists but one of its imports is broken
             continue
-        return cast(ReplayFn, module.replay)
+        if hasattr(module, "replay_into"):
+            return cast(ReplayFn, partial(_streaming, module))
+        return cast(ReplayFn, partial(_in_memory, module))
     raise ImportError(f"no replay function in any of {', '.join(REPLAY_MODULES)}")
+
+
+def _streaming(module: Any, lines: list[bytes], policy: Policy, out: Path, *,
+               clock: Callable[[], datetime], max_bytes: int) -> object:
+    return module.replay_into(out, lines, policy, clock=clock, max_bytes=max_bytes)
+
+
+def _in_memory(module: Any, lines: list[bytes], policy: Policy, out: Path, *,
+               clock: Callable[[], datetime], max_bytes: int) -> object:
+    result = module.replay(lines, policy, clock=clock, max_bytes=max_bytes)
+    return module.write_outputs(result, out)
 
 
 def canonical(obj: Mapping[str, Any]) -> str:
@@ -114,20 +116,24 @@ def canonical(obj: Mapping[str, Any]) -> str:
     return json.dumps(stable, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _model_lines(models: Iterable[BaseModel]) -> list[str]:
-    return [canonical(json.loads(m.model_dump_json())) for m in models]
+FILES = {  # output kind -> the file `replay --out` writes it to
+    "tier_changes": "customer-tier-changes.jsonl",
+    "alerts": "customer-alerts.jsonl",
+    "latest": "customer-tiers.jsonl",
+    "rejected": "rejected.jsonl",
+}
 
 
-def outputs_of(result: ReplayOutputs) -> dict[str, list[str]]:
-    """The canonical text lines of every output kind, in publication order (latest
-    tiers sorted by customer). The only function that knows the replay result's shape."""
-    return {
-        "tier_changes": _model_lines(result.tier_changes),
-        "alerts": _model_lines(result.alerts),
-        "latest": _model_lines(result.latest[c] for c in sorted(result.latest)),
-        "rejected": [canonical(r) for r in result.rejected],
-        "summary": [canonical(result.summary())],
+def outputs_of(out: Path) -> dict[str, list[str]]:
+    """The canonical text lines of every output kind, in file order (publication order;
+    latest tiers sorted by customer). The only function that reads the output files."""
+    outputs = {
+        kind: [canonical(json.loads(line))
+               for line in (out / name).read_text(encoding="utf-8").splitlines()]
+        for kind, name in FILES.items()
     }
+    outputs["summary"] = [canonical(json.loads((out / "summary.json").read_text("utf-8")))]
+    return outputs
 
 
 def events_of(case: Case) -> list[bytes]:
@@ -152,10 +158,10 @@ def digest_case(
     `dump_dir`, also write the input and the canonical lines to `dump_dir/<case>/`,
     so two commits' dumps can be diffed to find the first differing output."""
     events = events_of(case)
-    result = replay_fn(
-        events, policy or load_policy(), clock=lambda: DECIDED_AT, max_bytes=MAX_BYTES
-    )
-    outputs = outputs_of(result)
+    with tempfile.TemporaryDirectory(prefix="golden-") as out:
+        replay_fn(events, policy or load_policy(), Path(out), clock=lambda: DECIDED_AT,
+                  max_bytes=MAX_BYTES)
+        outputs = outputs_of(Path(out))
     if dump_dir is not None:
         dump(case.name, events, outputs, dump_dir)
     return {

@@ -8,43 +8,70 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tierstream.cli.base import CliError
+from tierstream.cli.base import CliError, positive_int
+from tierstream.cli.progress import ReplayProgress
+from tierstream.core.state import CustomerState
 from tierstream.explanation import explain
-from tierstream.offline.replay import ReplayResult, read_lines, replay, write_outputs
+from tierstream.offline.jobs import JobFailed, replay_jobs
+from tierstream.offline.replay import Replayed, replay, replay_into
+from tierstream.offline.split import customer_of
+from tierstream.offline.tally import Totals
 from tierstream.offline.whatif import compare
-from tierstream.policy import DEFAULT_POLICY_FILE, load_policy
+from tierstream.policy import DEFAULT_POLICY_FILE, Policy, load_policy
 from tierstream.settings import Settings
 
 
-def _progress(count: int) -> None:
-    print(f"\rreplayed {count} events", end="", file=sys.stderr, flush=True)
-
-
-def _replay(events: str, policy_file: str) -> ReplayResult:
+def _events_file(events: str) -> Path:
     path = Path(events)
     if not path.is_file():
         raise CliError(f"no such events file: {path}")
-    result = replay(read_lines(path), load_policy(policy_file), progress=_progress)
-    if result.events >= 10_000:
-        print(file=sys.stderr)
-    return result
+    return path
+
+
+def _replay(
+    path: Path, policy: Policy, select: Callable[[bytes], bool] | None = None
+) -> Replayed:
+    """The replay behind `whatif` and `explain`: outputs not written, nor encoded."""
+    with ReplayProgress(path.stat().st_size) as progress, path.open("rb") as lines:
+        return replay(lines, policy, select=select, progress=progress)
 
 
 def _replay_cmd(args: argparse.Namespace, settings: Settings | None) -> int:
-    result = _replay(args.events, args.policy)
-    if args.out:
-        for path in write_outputs(result, Path(args.out)):
-            print(f"wrote {path}", file=sys.stderr)
-    print(json.dumps(result.summary(), indent=2))
+    path, policy = _events_file(args.events), load_policy(args.policy)
+    out = Path(args.out) if args.out else None
+    paths: list[Path] = []
+    with ReplayProgress(path.stat().st_size) as progress:
+        if args.jobs > 1:
+            try:
+                totals, paths = replay_jobs(path, policy, args.jobs, out, progress=progress)
+            except JobFailed as exc:
+                raise CliError(str(exc)) from None
+        else:
+            totals, paths = _one_job(path, policy, out, progress)
+    for written in paths:
+        print(f"wrote {written}", file=sys.stderr)
+    print(json.dumps(totals.summary(), indent=2))
     return 0
 
 
+def _one_job(
+    path: Path, policy: Policy, out: Path | None, progress: ReplayProgress
+) -> tuple[Totals, list[Path]]:
+    with path.open("rb") as lines:
+        if out is None:
+            return replay(lines, policy, progress=progress).tally.totals(), []
+        result, paths = replay_into(out, lines, policy, progress=progress)
+        return result.tally.totals(), paths
+
+
 def _whatif_cmd(args: argparse.Namespace, settings: Settings | None) -> int:
-    old = _replay(args.events, args.from_policy)
-    new = _replay(args.events, args.to_policy)
+    path = _events_file(args.events)
+    old = _replay(path, load_policy(args.from_policy)).tally
+    new = _replay(path, load_policy(args.to_policy)).tally
     report = compare(old, new, samples=args.samples)
     print(json.dumps(report.to_json(), indent=2) if args.json else report.render())
     return 0
@@ -64,12 +91,12 @@ def render_explanation(body: dict[str, Any]) -> str:
 
 
 def explanation_from_replay(
-    result: ReplayResult, customer: str, policy_file: str
+    states: Mapping[str, CustomerState], customer: str, policy: Policy
 ) -> dict[str, Any]:
-    state = result.states.get(customer)
+    state = states.get(customer)
     if state is None:
         raise CliError(f"customer {customer} has no applied event in the file")
-    view = explain(state, load_policy(policy_file), served_by="replay")
+    view = explain(state, policy, served_by="replay")
     body: dict[str, Any] = view.model_dump(mode="json")
     return body
 
@@ -78,8 +105,11 @@ def _explain_cmd(args: argparse.Namespace, settings: Settings | None) -> int:
     if args.url:
         body = _fetch(f"{args.url.rstrip('/')}/customers/{args.customer}")
     else:
-        body = explanation_from_replay(_replay(args.events, args.policy), args.customer,
-                                       args.policy)
+        # Only the customer's own lines are decided: the others are skipped unparsed.
+        customer, policy = args.customer, load_policy(args.policy)
+        replayed = _replay(_events_file(args.events), policy,
+                           select=lambda line: customer_of(line) == customer)
+        body = explanation_from_replay(replayed.states, customer, policy)
     print(json.dumps(body, indent=2) if args.json else render_explanation(body))
     return 0
 
@@ -105,6 +135,9 @@ def register(sub: Any) -> None:
     rp.add_argument("events", help="JSONL file, one input event per line")
     rp.add_argument("--policy", default=str(DEFAULT_POLICY_FILE), help=policy_help)
     rp.add_argument("--out", help="folder for the output JSONL files and summary.json")
+    rp.add_argument("--jobs", type=positive_int, default=1,
+                    help="processes deciding in parallel, customers split by partition "
+                    "(default 1)")
     rp.set_defaults(func=_replay_cmd, offline=True)
 
     wi = sub.add_parser("whatif", help="compare two policies over the same events")

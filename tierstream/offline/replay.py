@@ -1,124 +1,107 @@
 """Offline replay: the streaming worker's decisions over a file of events, without Kafka.
 
-The same intake (`tierstream.intake.decode`) and the same core (`apply`) as the
-worker, in file order, one state per customer in memory. It answers "what would the
-service have published for these events under this policy?" and feeds `whatif`.
+The worker's own pipeline (tierstream/pipeline/) over the file's lines in order, in
+batches; outputs go to their files as they are decided, and only each customer's
+state stays in memory (as objects: no decoding per event). It answers "what would
+the service have published for these events under this policy?" and feeds `whatif`
+and `explain`.
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel
-
-from schemas.outputs import Alert, LatestTier, TierChange
-from tierstream.core.engine import apply
-from tierstream.core.facts import EventRejected
 from tierstream.core.state import CustomerState
-from tierstream.intake import Rejection, decode
+from tierstream.offline.collector import settled_batches
+from tierstream.offline.files import OutputFiles
+from tierstream.offline.tally import Tally
+from tierstream.pipeline import ObjectStates, Pipeline, RawRecord
 from tierstream.policy import Policy
 
 DEFAULT_MAX_BYTES = 65536
+BATCH = 1000  # lines per pipeline run: long enough to amortize, short for steady progress
+FILE_TOPIC = "file"  # the `topic` of a record read from a file
+
+Progress = Callable[[int, int], None]
+"""`progress(bytes read, events decided)`, called after every batch."""
 
 
-@dataclass
-class ReplayResult:
-    policy_version: str
-    tier_changes: list[TierChange] = field(default_factory=list)
-    alerts: list[Alert] = field(default_factory=list)
-    latest: dict[str, LatestTier] = field(default_factory=dict)  # customer -> final standing
-    states: dict[str, CustomerState] = field(default_factory=dict)
-    rejected: list[dict[str, Any]] = field(default_factory=list)  # line, reason, detail
-    events: int = 0
-    duplicates: int = 0
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
 
-    def summary(self) -> dict[str, Any]:
-        transitions = Counter(
-            f"{c.previous.tier if c.previous else 'new'}->{c.current.tier}"
-            for c in self.tier_changes
-            if c.previous is None or c.previous.tier != c.current.tier
-        )
-        return {
-            "policy_version": self.policy_version,
-            "events": self.events,
-            "applied": self.events - self.duplicates - len(self.rejected),
-            "duplicates": self.duplicates,
-            "rejected": dict(Counter(r["reason"] for r in self.rejected)),
-            "customers": len(self.latest),
-            "tiers": dict(sorted(Counter(v.tier for v in self.latest.values()).items())),
-            "grades": dict(sorted(Counter(v.grade for v in self.latest.values()).items())),
-            "tier_transitions": dict(sorted(transitions.items())),
-            "alerts": dict(sorted(Counter(a.type for a in self.alerts).items())),
-        }
+
+@dataclass(frozen=True)
+class Replayed:
+    tally: Tally  # the summary's counts and each customer's latest standing
+    states: dict[str, CustomerState]  # each customer's final state
 
 
 def replay(
     lines: Iterable[bytes],
     policy: Policy,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    progress: Callable[[int], None] | None = None,
+    outputs: OutputFiles | None = None,
+    *,
+    clock: Callable[[], datetime] = _wall_clock,
     max_bytes: int = DEFAULT_MAX_BYTES,
-) -> ReplayResult:
-    """Decide every event of `lines` (one JSON event per line) in order."""
-    result = ReplayResult(policy_version=policy.version)
-    for number, line in enumerate(lines, start=1):
-        line = line.strip()
-        if not line:
-            continue
-        result.events += 1
-        if progress is not None and result.events % 10_000 == 0:
-            progress(result.events)
-        decoded = decode(None, line, max_bytes)
-        if isinstance(decoded, Rejection):
-            result.rejected.append({"line": number, "reason": decoded.reason,
-                                    "detail": decoded.detail})
-            continue
-        cid = decoded.customer_id
-        try:
-            decision = apply(result.states.get(cid), decoded, policy, clock(), copy=False)
-        except EventRejected as exc:
-            result.rejected.append({"line": number, "reason": exc.reason, "detail": exc.detail})
-            continue
-        if decision.outcome == "duplicate":
-            result.duplicates += 1
-            continue
-        result.states[cid] = decision.state
-        if decision.tier_change is not None:
-            result.tier_changes.append(decision.tier_change)
-        result.alerts.extend(decision.alerts)
-        if decision.latest is not None:
-            result.latest[cid] = decision.latest
-    return result
+    select: Callable[[bytes], bool] | None = None,
+    progress: Progress | None = None,
+    batch: int = BATCH,
+) -> Replayed:
+    """Decide every event of `lines` (one JSON event per line) in order.
+
+    Outputs go to `outputs` if given (else they are not even encoded); `select` keeps
+    only some lines (one job's customers, or one customer); blank lines are skipped."""
+    pipeline = Pipeline(max_bytes=max_bytes, encode=outputs is not None)
+    states = ObjectStates()
+    tally = Tally(policy.version)
+    with settled_batches() as settle:
+        for read, records in _batches(lines, select, batch):
+            decided = pipeline.run(records, states, policy, clock())
+            states.store(decided.states)
+            tally.take(decided.outcomes)
+            if outputs is not None:
+                outputs.take(decided)
+            del decided
+            settle()
+            if progress is not None:
+                progress(read, tally.events)
+    return Replayed(tally, states.objects)
 
 
-def read_lines(path: Path) -> Iterable[bytes]:
-    with path.open("rb") as f:
-        yield from f
+def replay_into(
+    folder: Path,
+    lines: Iterable[bytes],
+    policy: Policy,
+    *,
+    clock: Callable[[], datetime] = _wall_clock,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    select: Callable[[bytes], bool] | None = None,
+    progress: Progress | None = None,
+) -> tuple[Replayed, list[Path]]:
+    """`replay` writing the output files into `folder`; returns them with the result."""
+    with OutputFiles(folder) as files:
+        result = replay(lines, policy, files, clock=clock, max_bytes=max_bytes, select=select,
+                        progress=progress)
+        return result, files.finish(result.tally.totals())
 
 
-def write_outputs(result: ReplayResult, directory: Path) -> list[Path]:
-    """JSONL files named like the topics, plus summary.json."""
-    directory.mkdir(parents=True, exist_ok=True)
-    files: dict[str, Iterable[BaseModel]] = {
-        "customer-tier-changes.jsonl": result.tier_changes,
-        "customer-alerts.jsonl": result.alerts,
-        "customer-tiers.jsonl": [result.latest[c] for c in sorted(result.latest)],
-    }
-    written = []
-    for name, models in files.items():
-        path = directory / name
-        with path.open("w", encoding="utf-8") as f:
-            for model in models:
-                f.write(model.model_dump_json() + "\n")
-        written.append(path)
-    rejected = directory / "rejected.jsonl"
-    rejected.write_text("".join(json.dumps(r) + "\n" for r in result.rejected), encoding="utf-8")
-    summary = directory / "summary.json"
-    summary.write_text(json.dumps(result.summary(), indent=2) + "\n", encoding="utf-8")
-    return [*written, rejected, summary]
+def _batches(
+    lines: Iterable[bytes], select: Callable[[bytes], bool] | None, size: int
+) -> Iterator[tuple[int, list[RawRecord]]]:
+    """Records of the selected non-blank lines (offset: the line number), in batches,
+    each with the bytes read so far (the progress through a file)."""
+    read = 0
+    records: list[RawRecord] = []
+    for number, raw in enumerate(lines, start=1):
+        read += len(raw)
+        line = raw.strip()
+        if not line or (select is not None and not select(line)):
+            continue
+        records.append(RawRecord(FILE_TOPIC, None, number, None, None, line))
+        if len(records) == size:
+            yield read, records
+            records = []
+    yield read, records

@@ -7,12 +7,11 @@ a few sample customers per cell for a relationship manager to look at.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from schemas.vocabulary import TIERS
-from tierstream.offline.replay import ReplayResult
+from tierstream.offline.tally import Tally
 
 
 @dataclass(frozen=True)
@@ -55,11 +54,12 @@ class WhatIf:
         return "\n".join(lines)
 
 
-def compare(old: ReplayResult, new: ReplayResult, samples: int = 3) -> WhatIf:
+def compare(old: Tally, new: Tally, samples: int = 3) -> WhatIf:
+    """Each customer's latest tier and the alert counts of two replays of the same events."""
     matrix: dict[str, dict[str, int]] = {t: dict.fromkeys(TIERS, 0) for t in TIERS}
     cells: dict[str, list[str]] = {}
-    for cid in sorted(set(old.latest) & set(new.latest)):
-        before, after = old.latest[cid].tier, new.latest[cid].tier
+    for cid in sorted(set(old.standing) & set(new.standing)):
+        before, after = old.standing[cid][0], new.standing[cid][0]
         matrix[before][after] += 1
         if before != after:
             cell = cells.setdefault(f"{before}->{after}", [])
@@ -70,6 +70,6 @@ def compare(old: ReplayResult, new: ReplayResult, samples: int = 3) -> WhatIf:
         new_version=new.policy_version,
         matrix=matrix,
         samples=cells,
-        alerts_old=dict(Counter(a.type for a in old.alerts)),
-        alerts_new=dict(Counter(a.type for a in new.alerts)),
+        alerts_old=dict(old.alerts),
+        alerts_new=dict(new.alerts),
     )

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tierstream.cli.main import main
-from tierstream.offline.replay import replay
+from tierstream.offline.replay import replay, replay_into
 from tierstream.offline.whatif import compare
 from tierstream.policy import DEFAULT_POLICY_FILE, load_policy
 
@@ -48,23 +48,28 @@ def events_file(tmp_path: Path, records: list[bytes] = FIXTURE) -> Path:
     return path
 
 
-def test_replay_decides_like_the_worker_and_counts_everything() -> None:
-    result = replay(FIXTURE, POLICY)
-    assert {c: (v.tier, v.grade) for c, v in result.latest.items()} == {
+def test_replay_decides_like_the_worker_and_counts_everything(tmp_path: Path) -> None:
+    result, _ = replay_into(tmp_path, FIXTURE, POLICY)
+    assert result.tally.standing == {
         "C-16K": ("C", "A"), "C-25K": ("B", "A"), "C-12K": ("B", "A")}
-    assert [a.type for a in result.alerts] == ["income.drop", "tier.downgraded"]
-    summary = result.summary()
+    alerts = (tmp_path / "customer-alerts.jsonl").read_text().splitlines()
+    assert [json.loads(a)["type"] for a in alerts] == ["income.drop", "tier.downgraded"]
+    summary = result.tally.totals().summary()
     assert summary["events"] == 7
     assert summary["applied"] == 5
     assert summary["duplicates"] == 1
     assert summary["rejected"] == {"not_json": 1}
     assert summary["tier_transitions"] == {"B->C": 1, "C->B": 1, "new->B": 2, "new->C": 1}
+    assert json.loads((tmp_path / "summary.json").read_text()) == summary
+    assert (tmp_path / "rejected.jsonl").read_text() == (
+        '{"line": 6, "reason": "not_json", "detail": "not valid JSON: Expecting property name '
+        'enclosed in double quotes: line 1 column 2 (char 1)"}\n')
 
 
 def test_whatif_migration_matrix_on_a_known_fixture(tmp_path: Path) -> None:
     new_policy = load_policy(stricter(tmp_path))
     fixture = [*FIXTURE[:4]]  # before the salary drop: C-16K is B only by income
-    report = compare(replay(fixture, POLICY), replay(fixture, new_policy))
+    report = compare(replay(fixture, POLICY).tally, replay(fixture, new_policy).tally)
     assert report.matrix["B"] == {"A": 0, "B": 2, "C": 1, "D": 0}  # C-16K drops to C
     assert report.matrix["C"]["C"] == 0
     assert report.moved() == 1

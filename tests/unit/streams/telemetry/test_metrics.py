@@ -10,11 +10,12 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from schemas.outputs import Standing, TierChange
 from schemas.vocabulary import GRADES, TIERS
-from streams.processing.processor import Processor, RawRecord
+from streams.processing.processor import Processor
 from streams.telemetry.metrics import EVENT_AGE_BUCKETS, Metrics
 from streams.telemetry.tier_gauges import rebuild
 from tests.unit.builders import DEFAULT_POLICY
 from tierstream.partitioning import default_partition
+from tierstream.pipeline import RawRecord
 from tierstream.policy import ActivePolicy
 from tierstream.settings import Settings
 

@@ -1,0 +1,84 @@
+"""How far a replay is, on stderr: a bar on a terminal, plain lines in logs.
+
+On a terminal, a tqdm bar over the bytes read (so the ETA is known when the file
+size is) with the events decided per second; elsewhere (a log, a pipe) one plain
+line every few seconds, since a bar's carriage returns would fill a log with junk.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import TextIO
+
+from tqdm import tqdm  # type: ignore[import-untyped]  # no type information shipped
+
+_BAR = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}B/{total_fmt}B [{elapsed}<{remaining}{postfix}]"
+_BAR_NO_SIZE = "{desc}: {n_fmt}B [{elapsed}{postfix}]"
+
+
+class ReplayProgress:
+    """`progress(bytes read, events decided)`; use as a context manager."""
+
+    def __init__(
+        self,
+        total_bytes: int | None,
+        what: str = "replay",
+        stream: TextIO = sys.stderr,
+        every_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.total, self.what, self.stream = total_bytes, what, stream
+        self.every, self.clock = every_seconds, clock
+        self.started = self.last = clock()
+        self.events = 0
+        self.printed = False
+        self.bar: tqdm | None = None
+        if stream.isatty():
+            self.bar = tqdm(total=total_bytes, desc=what, file=stream, unit="B",
+                            unit_scale=True, unit_divisor=1024, dynamic_ncols=True,
+                            bar_format=_BAR if total_bytes else _BAR_NO_SIZE)
+
+    def __call__(self, read: int, events: int) -> None:
+        self.events = events
+        now = self.clock()
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{events:,} events, {self._rate(now):,.0f} events/s",
+                                     refresh=False)
+            self.bar.update(read - self.bar.n)
+        elif now - self.last >= self.every:
+            self.last = now
+            self._line(read, now)
+
+    def _rate(self, now: float) -> float:
+        elapsed = now - self.started
+        return self.events / elapsed if elapsed > 0 else 0.0
+
+    def _line(self, read: int, now: float) -> None:
+        text = f"{self.what}: {self.events:,} events, {self._rate(now):,.0f} events/s"
+        if self.total:
+            done = min(read / self.total, 1.0)
+            elapsed = now - self.started
+            eta = elapsed * (1 - done) / done if done > 0 else 0.0
+            text += f", {done:.0%} of {self.total / 1e6:,.1f} MB, ETA {eta:,.0f}s"
+        print(text, file=self.stream, flush=True)
+        self.printed = True
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        elif self.printed:  # a log that saw progress also sees the end
+            now = self.clock()
+            print(f"{self.what}: done, {self.events:,} events in {now - self.started:,.0f}s "
+                  f"({self._rate(now):,.0f} events/s)", file=self.stream, flush=True)
+            self.printed = False
+
+    def __enter__(self) -> ReplayProgress:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

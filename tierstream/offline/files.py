@@ -1,0 +1,79 @@
+"""The replay's output files, written as outputs are decided.
+
+One JSON-lines file per output topic, named like it, plus `rejected.jsonl` and
+`summary.json`. Tier changes, alerts and rejected lines go to disk at once; only the
+latest tier per customer is held (it is the last one that counts, and the file is
+sorted by customer), so memory grows with customers, never with events.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+from tierstream.offline.tally import Totals
+from tierstream.pipeline import Decided
+
+TIER_CHANGES = "customer-tier-changes.jsonl"
+ALERTS = "customer-alerts.jsonl"
+TIERS = "customer-tiers.jsonl"  # the latest standing per customer, sorted by customer
+REJECTED = "rejected.jsonl"  # {"line", "reason", "detail"} per rejected line
+SUMMARY = "summary.json"
+ALL = (TIER_CHANGES, ALERTS, TIERS, REJECTED, SUMMARY)
+_BUFFER = 1 << 20
+
+
+class OutputFiles:
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self._changes = self._open(TIER_CHANGES)
+        self._alerts = self._open(ALERTS)
+        self._rejected = self._open(REJECTED)
+        self._latest: dict[bytes, bytes] = {}  # customer id (UTF-8) -> latest tier record
+
+    def _open(self, name: str) -> BinaryIO:
+        return (self.folder / name).open("wb", buffering=_BUFFER)
+
+    def take(self, decided: Decided) -> None:
+        for send in decided.sends:
+            if send.role == "tier_change":
+                self._changes.write(send.value + b"\n")
+            elif send.role == "alert":
+                self._alerts.write(send.value + b"\n")
+            elif send.role == "latest" and send.key is not None:
+                self._latest[send.key] = send.value
+        for outcome in decided.outcomes:
+            if outcome.rejected is not None:
+                self._rejected.write(rejected_line(
+                    outcome.record.offset, outcome.rejected.reason, outcome.rejected.detail))
+
+    def finish(self, totals: Totals) -> list[Path]:
+        """Write the latest tiers (sorted: UTF-8 bytes sort like the ids) and the summary."""
+        with self._open(TIERS) as tiers:
+            for key in sorted(self._latest):
+                tiers.write(self._latest[key] + b"\n")
+        write_summary(self.folder / SUMMARY, totals)
+        self.close()
+        return [self.folder / name for name in ALL]
+
+    def close(self) -> None:
+        for f in (self._changes, self._alerts, self._rejected):
+            f.close()
+
+    def __enter__(self) -> OutputFiles:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def rejected_line(line: int, reason: str, detail: str) -> bytes:
+    return (json.dumps({"line": line, "reason": reason, "detail": detail}) + "\n").encode()
+
+
+def write_summary(path: Path, totals: Totals) -> None:
+    path.write_text(json.dumps(totals.summary(), indent=2) + "\n", encoding="utf-8")

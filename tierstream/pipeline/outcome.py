@@ -1,0 +1,42 @@
+"""What happened to one input record, as the edge counts it and the replay tallies it.
+
+The pipeline counts nothing itself (it must not depend on a metrics library); it
+says per record what a counter needs and leaves the counting to the caller. Only
+small values are kept, never the output models: a batch's outcomes live until the
+batch ends, and holding every output of a batch costs the cache and the garbage
+collector more than the deciding. Read-only by convention (see records.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from schemas.outputs import Standing
+from schemas.vocabulary import AlertType, Grade, Severity, Tier
+from tierstream.intake import Rejection
+from tierstream.pipeline.records import RawRecord
+from tierstream.pipeline.reevaluation_request import Why
+
+ForwardWhy = Literal["missing_key", "wrong_partition"]
+ChangeSeen = tuple[Standing | None, Standing]  # a tier change: from (None: first) and to
+AlertSeen = tuple[AlertType, Severity]
+StandingSeen = tuple[Tier, Grade]
+
+
+@dataclass(slots=True)
+class Outcome:
+    record: RawRecord
+    customer_id: str | None = None
+    consumed: str | None = None  # event type; "invalid" if undecodable; None: not an input event
+    applied: str | None = None  # event type, when the event was merged into the state
+    duplicate: bool = False
+    forwarded: ForwardWhy | None = None
+    rejected: Rejection | None = None  # dead-lettered, and why
+    note: str | None = None  # an event that changed no decision by rule (a no-op kind)
+    tier_change: ChangeSeen | None = None
+    alerts: tuple[AlertSeen, ...] = ()  # per alert published
+    latest: StandingSeen | None = None  # the standing published as the latest tier
+    occurred_at: datetime | None = None  # of an applied event (event age, stream time)
+    reevaluated: Why | None = None  # a re-evaluation request that was decided

@@ -1,0 +1,38 @@
+"""What enters and leaves the pipeline: raw records in, records to send out.
+
+Plain data with no client library behind it, so the worker adapts faust's messages
+to `RawRecord` and the replay its file lines, and each maps a `Send`'s role to a
+topic (or a file) of its own. Read-only by convention, not `frozen`: a frozen
+dataclass costs a microsecond more to build, and a few are built per event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["tier_change", "alert", "latest", "dead_letter", "forward"]
+"""What a record to send is: one of the three outputs, a dead letter, or an input
+record forwarded to its customer's home partition."""
+
+
+@dataclass(slots=True)
+class RawRecord:
+    """One input record as read: a Kafka record, or a line of a file."""
+
+    topic: str
+    partition: int | None  # None: read from a file (no home partition, no dead-letter record)
+    offset: int  # the Kafka offset, or the line number in a file
+    timestamp_ms: int | None
+    key: bytes | None
+    value: bytes | None
+
+
+@dataclass(slots=True)
+class Send:
+    """One record to publish, in the order the pipeline decided it."""
+
+    role: Role
+    key: bytes | None
+    value: bytes
+    partition: int | None  # None: the producer's partitioner picks it from the key
