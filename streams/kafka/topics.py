@@ -14,6 +14,22 @@ from aiokafka.errors import TopicAlreadyExistsError
 from streams.kafka.security import client_kwargs
 from tierstream.settings import Settings
 
+STATE_TABLE = "customer-state"  # customer id -> CustomerState JSON
+DUE_TABLE = "customer-due"  # customer id -> event time it is next due for re-evaluation
+
+
+def changelog_topic(settings: Settings, table: str) -> str:
+    """The compacted topic a worker's table is restored from (faust's naming)."""
+    return f"{settings.app_id}-{table}-changelog"
+
+
+def changelog_specs(settings: Settings) -> list[NewTopic]:
+    """The tables' changelogs, as the worker creates them: compacted, co-partitioned."""
+    n, r = settings.partitions, settings.replication_factor
+    return [NewTopic(changelog_topic(settings, t), n, r,
+                     topic_configs={"cleanup.policy": "compact"})
+            for t in (STATE_TABLE, DUE_TABLE)]
+
 
 def topic_specs(settings: Settings) -> list[NewTopic]:
     n, r = settings.partitions, settings.replication_factor
@@ -28,13 +44,15 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
     return specs
 
 
-async def create_topics(settings: Settings) -> list[str]:
-    """Create missing topics; returns the names created (existing ones are left alone)."""
+async def create_topics(settings: Settings, specs: list[NewTopic] | None = None) -> list[str]:
+    """Create missing topics (default: the service's); returns the names created
+    (existing ones are left alone)."""
     admin = AIOKafkaAdminClient(**client_kwargs(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [t for t in topic_specs(settings) if t.name not in existing]
+        wanted = topic_specs(settings) if specs is None else specs
+        missing = [t for t in wanted if t.name not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):  # another worker was faster
                 await admin.create_topics(missing)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from tierstream.cli import kafka_tools, offline, policy, schemas, worker
+from tierstream.cli import backfill, kafka_tools, offline, policy, schemas, worker
 from tierstream.cli.base import CliError, settings_error
 from tierstream.policy import PolicyError
 from tierstream.settings import load_settings
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         "TIERSTREAM_* environment variables (see README).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for group in (worker, kafka_tools, schemas, policy, offline):
+    for group in (worker, kafka_tools, schemas, policy, offline, backfill):
         group.register(sub)
     return parser
 
