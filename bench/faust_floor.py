@@ -16,11 +16,13 @@ import logging
 import faust
 
 from streams.worker.app import RAW, faust_app
+from streams.worker.loop import use_fast_loop
 from tierstream.settings import load_settings
 
 
 def main() -> None:
     settings = load_settings()
+    use_fast_loop()  # the worker's own loop (streams/worker/run.py)
     app = faust_app(settings)
     n, r = settings.partitions, settings.replication_factor
     source = app.topic(settings.input_topic, partitions=n, replicas=r, **RAW)

@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    batch_size: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        500, description="Most input records the worker decides in one batch (one broker "
+        "acknowledgement and one state write per customer per batch)."
+    )
+    batch_wait_seconds: Annotated[float, Field(gt=0, le=10)] = Field(
+        0.02, description="How long the worker waits to fill a batch before deciding what "
+        "it has: the most a batch adds to an event's latency."
+    )
     session_timeout_seconds: Annotated[float, Field(ge=6, le=300)] = Field(
         60.0, description="How long the group waits for a silent (crashed) worker before "
         "giving its partitions to the others: the failover time after a kill -9."

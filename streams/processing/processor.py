@@ -1,36 +1,31 @@
-"""What the agent does with one input record, without faust in the way.
+"""The worker's edge around the decision pipeline (tierstream/pipeline/), without faust.
 
-decode -> (forward | dead-letter | core.apply) -> sends -> delivered -> table write -> counters.
-The tables are any mutable mappings of customer-id bytes to bytes (faust Tables in
-the worker, dicts in unit tests); `send` is an async callable. Input offsets are
-faust's to commit, after this returns.
+A batch of records -> pipeline -> sends -> delivered -> table writes -> counters.
+Outputs are acknowledged before any state is written: a crash in between re-applies
+the events on redelivery (same output ids again) instead of finding them duplicates
+whose outputs never left. The compacted latest-tier topic gets one record per
+customer and batch, the last: compaction keeps only that one anyway. The tables are
+any mutable mappings of customer-id bytes to bytes (faust Tables in the worker, dicts
+in unit tests); `send` is an async callable. Input offsets are faust's to commit,
+after this returns.
 """
 
 from __future__ import annotations
 
-import base64
-import logging
-from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from schemas.events import CustomerEvent
-from schemas.outputs import Alert, DeadLetter, LatestTier, SourceRecord, TierChange
-from streams.processing.reevaluation import ReevaluationRequest
 from streams.telemetry.metrics import Metrics
+from streams.telemetry.outcomes import count_outcomes
 from streams.telemetry.tier_gauges import track_write
-from tierstream.core.engine import Decision, apply, encode_output
-from tierstream.core.facts import EventRejected
-from tierstream.core.reevaluate import next_due, reevaluate
-from tierstream.core.state import CustomerState
-from tierstream.intake import Rejection, decode
-from tierstream.partitioning import default_partition
+from tierstream.pipeline import Decided, Pipeline, RawRecord, Role, StoredStates
+from tierstream.pipeline import Send as Output
 from tierstream.policy import ActivePolicy
 from tierstream.settings import Settings
 
-log = logging.getLogger(__name__)
-
-Send = Callable[[str, bytes | None, bytes, int | None], Awaitable[None]]
+Send = Callable[[str, bytes | None, bytes, int | None], Awaitable[Awaitable[Any] | None]]
+"""Queue one record; may return a future of its acknowledgement, checked after delivery."""
 Delivered = Callable[[], Awaitable[None]]
 """Waits until every record sent so far is acknowledged by the broker."""
 Clock = Callable[[], datetime]
@@ -38,16 +33,6 @@ Clock = Callable[[], datetime]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class RawRecord:
-    topic: str
-    partition: int
-    offset: int
-    timestamp_ms: int | None
-    key: bytes | None
-    value: bytes | None
 
 
 class Processor:
@@ -62,7 +47,6 @@ class Processor:
         delivered: Delivered | None = None,
         due: MutableMapping[bytes, bytes] | None = None,
     ) -> None:
-        self.settings = settings
         self.active = policy
         self.table = table
         self.send = send
@@ -73,122 +57,75 @@ class Processor:
         # due, and the latest occurred_at this worker has processed (its stream time).
         self.due: MutableMapping[bytes, bytes] = due if due is not None else {}
         self.stream_time: datetime | None = None
+        self.pipeline = Pipeline(max_bytes=settings.max_message_bytes,
+                                 partitions=settings.partitions,
+                                 reevaluation_topic=settings.reevaluation_topic)
+        self.topics: dict[Role, str] = {
+            "tier_change": settings.tier_changes_topic,
+            "alert": settings.alerts_topic,
+            "latest": settings.latest_topic,
+            "dead_letter": settings.dlq_topic,
+            "forward": settings.input_topic,
+        }
 
     async def handle(self, record: RawRecord) -> None:
-        """Process one record; never raises for a bad record (it is dead-lettered)."""
-        try:
-            await self._handle(record)
-        except Exception as exc:  # a bug must not stop the stream: park the record
-            log.exception("processing failed at %s[%d]@%d", record.topic, record.partition,
-                          record.offset)
-            await self._dead_letter(record, Rejection("processing_error", type(exc).__name__))
+        """Process one record: a batch of one."""
+        await self.handle_batch([record])
 
-    async def _handle(self, record: RawRecord) -> None:
-        if record.topic == self.settings.reevaluation_topic:
-            await self._reevaluate(record)
-            return
-        decoded = decode(record.key, record.value, self.settings.max_message_bytes)
-        if isinstance(decoded, Rejection):
-            self.metrics.events_consumed.labels("invalid").inc()
-            await self._dead_letter(record, decoded)
-            return
-        event = decoded
-        self.metrics.events_consumed.labels(event.type).inc()
-        key = event.customer_id.encode()
-        home = default_partition(key, self.settings.partitions)
-        if record.key is None or record.partition != home:
-            # State must live on one partition per customer: send it where it belongs.
-            why = "missing_key" if record.key is None else "wrong_partition"
-            assert record.value is not None
-            await self.send(self.settings.input_topic, key, record.value, home)
-            self.metrics.events_forwarded.labels(why).inc()
-            return
-        await self._apply(record, event, key)
+    async def handle_batch(self, records: Sequence[RawRecord]) -> None:
+        """Process records in order. A bad record never raises (it is dead-lettered); a
+        send or a table write that fails does, and the batch is then redelivered."""
+        decided = self.pipeline.run(records, StoredStates(self.table), self.active.current,
+                                    self.clock())
+        acks = []
+        for out in last_latest_only(decided.sends):
+            ack = await self.send(self.topics[out.role], out.key, out.value, out.partition)
+            if ack is not None:
+                acks.append(ack)
+        if decided.sends:
+            await self.delivered()
+            for ack in acks:  # a record the broker refused fails the batch: redelivered
+                await ack
+        self._store(decided)
+        count_outcomes(self.metrics, decided.outcomes, self.clock())
 
-    async def _apply(self, record: RawRecord, event: CustomerEvent, key: bytes) -> None:
-        stored = self.table.get(key)
-        state = CustomerState.from_json(stored) if stored is not None else None
-        try:
-            decision = apply(state, event, self.active.current, self.clock(), copy=False)
-        except EventRejected as exc:
-            await self._dead_letter(record, Rejection(exc.reason, exc.detail))
-            return
-        if decision.outcome == "duplicate":
-            # Re-store the state as it is: if a crash lost this state's changelog record
-            # (the local store kept it), the changelog converges again (README, guarantees).
+    def _store(self, decided: Decided) -> None:
+        for customer_id, state in decided.states.items():
+            key = customer_id.encode()
+            written, old = state.to_json(), self.table.get(key)
+            self.table[key] = written
+            track_write(self.metrics, old, written)  # table size gauges
+        for customer_id in decided.unchanged:
+            # Only duplicates: re-store the state as it is. If a crash lost its changelog
+            # record (the local store kept it), the changelog converges again (README).
+            key = customer_id.encode()
+            stored = self.table.get(key)
             if stored is not None:
                 self.table[key] = stored
-            self.metrics.events_duplicate.inc()
-            return
-        if self.stream_time is None or event.occurred_at > self.stream_time:
-            self.stream_time = event.occurred_at
-        await self._publish_then_store(key, decision)
-        self.metrics.observe_decision(record.timestamp_ms, event.occurred_at, self.clock())
-        self.metrics.events_applied.labels(event.type).inc()
-        if decision.note is not None:
-            self.metrics.noops.labels(decision.note).inc()
+        for customer_id, due in decided.due().items():
+            key = customer_id.encode()
+            if due is not None:
+                self.due[key] = due.isoformat().encode()
+            elif key in self.due:
+                del self.due[key]
+        if decided.stream_time is not None and (
+                self.stream_time is None or decided.stream_time > self.stream_time):
+            self.stream_time = decided.stream_time
 
-    async def _publish_then_store(self, key: bytes, decision: Decision) -> None:
-        # Outputs first, acknowledged, then the state: a crash in between re-applies the
-        # event on redelivery (same output ids again) instead of finding it a duplicate
-        # whose outputs never left.
-        await self._publish(key, decision)
-        await self.delivered()
-        written, old = decision.state.to_json(), self.table.get(key)
-        self.table[key] = written
-        track_write(self.metrics, old, written, decision.tier_change)  # tier/grade gauges
-        due = next_due(decision.state, self.active.current)
-        if due is not None:
-            self.due[key] = due.isoformat().encode()
-        elif key in self.due:
-            del self.due[key]
 
-    async def _reevaluate(self, record: RawRecord) -> None:
-        """A request from the timer (or a policy change) to decide a customer again."""
-        request = ReevaluationRequest.model_validate_json(record.value or b"{}")
-        stored = self.table.get(record.key) if record.key is not None else None
-        if record.key is None or stored is None:
-            return  # the customer is gone (or never was): nothing to decide
-        state = CustomerState.from_json(stored)
-        assert state.as_of is not None
-        decision = reevaluate(state, self.active.current, request.at or state.as_of, self.clock())
-        await self._publish_then_store(record.key, decision)
-        self.metrics.reevaluations.labels(request.why).inc()
-
-    async def _publish(self, key: bytes, decision: Decision) -> None:
-        s = self.settings
-        for out in decision.outputs():
-            if isinstance(out, TierChange):
-                await self.send(s.tier_changes_topic, key, encode_output(out), None)
-                self.metrics.count_change(out)
-            elif isinstance(out, Alert):
-                await self.send(s.alerts_topic, key, encode_output(out), None)
-                self.metrics.alerts.labels(out.type, out.severity).inc()
-            elif isinstance(out, LatestTier):
-                await self.send(s.latest_topic, key, encode_output(out), None)
-
-    async def _dead_letter(self, record: RawRecord, rejection: Rejection) -> None:
-        letter = DeadLetter(
-            reason=rejection.reason,
-            detail=rejection.detail,
-            source=SourceRecord(
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-                timestamp_ms=record.timestamp_ms,
-                key_base64=_b64(record.key),
-                value_base64=_b64(record.value) or "",
-            ),
-            rejected_at=self.clock(),
-        )
-        value = letter.model_dump_json().encode()
-        await self.send(self.settings.dlq_topic, record.key, value, None)
-        self.metrics.events_rejected.labels(rejection.reason).inc()
+def last_latest_only(sends: Sequence[Output]) -> list[Output]:
+    """The sends in order, with only each customer's last latest-tier record kept."""
+    seen: set[bytes | None] = set()
+    kept: list[Output] = []
+    for out in reversed(sends):
+        if out.role == "latest":
+            if out.key in seen:
+                continue
+            seen.add(out.key)
+        kept.append(out)
+    kept.reverse()
+    return kept
 
 
 async def _nothing_pending() -> None:
     """The default `delivered`: a send that returns has already been delivered."""
-
-
-def _b64(data: bytes | None) -> str | None:
-    return base64.b64encode(data).decode("ascii") if data is not None else None

@@ -9,6 +9,7 @@ import faust
 
 from streams.worker.app import create_app
 from streams.worker.local_state import discard_uncommitted_local_state
+from streams.worker.loop import use_fast_loop
 from tierstream.policy import Policy
 from tierstream.settings import Settings
 
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 def run_worker(settings: Settings, policy: Policy) -> None:
     """Blocks until the worker is stopped (SIGINT/SIGTERM). The caller has created the
     topics (`tierstream worker` does: streams/kafka/topics.py)."""
+    use_fast_loop()
     tier_app = create_app(settings, policy)
     discard_uncommitted_local_state(settings, Path(tier_app.app.conf.tabledir))
     log.info("policy %s loaded from %s", policy.version, settings.policy_file)

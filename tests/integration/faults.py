@@ -27,7 +27,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from schemas.events import CUSTOMER_EVENT
-from tests.integration.harness import REPO, WorkerProcess, free_port
+from streams.kafka.topics import STATE_TABLE, changelog_topic
+from tests.integration.harness import REPO, WorkerProcess, free_port, metric_total
 from tierstream.core.engine import apply
 from tierstream.core.state import CustomerState
 from tierstream.demo.generator import generate
@@ -77,10 +78,6 @@ def reference(records: Records) -> Reference:
     return ref
 
 
-def changelog_topic(settings: Settings) -> str:
-    return f"{settings.app_id}-customer-state-changelog"
-
-
 async def read_all(settings: Settings, topic: str, committed_only: bool = False) -> list[Any]:
     """Every record of `topic` up to its current end (read_committed: transactions' view)."""
     consumer = AIOKafkaConsumer(
@@ -115,7 +112,8 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
 async def final_states(settings: Settings) -> dict[str, CustomerState]:
     """The last state written per customer, from the table's changelog topic."""
     last: dict[str, CustomerState] = {}
-    for m in await read_all(settings, changelog_topic(settings), committed_only=True):
+    changelog = changelog_topic(settings, STATE_TABLE)
+    for m in await read_all(settings, changelog, committed_only=True):
         if m.value is not None:
             last[m.key.decode()] = CustomerState.from_json(m.value)
     return last
@@ -176,27 +174,19 @@ async def wait_processed(settings: Settings, workers: list[WorkerProcess],
         await asyncio.sleep(0.5)
 
 
-async def latest_written(settings: Settings) -> int:
-    """Records on the latest-tier topic: one per applied event (committed or not)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None)
-    await consumer.start()
-    try:
-        parts = [TopicPartition(settings.latest_topic, p) for p in range(settings.partitions)]
-        return sum((await consumer.end_offsets(parts)).values())
-    finally:
-        await consumer.stop()
-
-
-async def wait_applied(settings: Settings, worker: WorkerProcess, at_least: int,
+async def wait_applied(workers: list[WorkerProcess], at_least: int,
                        timeout: float = 120.0) -> None:
-    """Until the worker has applied `at_least` events (seen on the latest-tier topic)."""
+    """Until the workers together have applied `at_least` events (their events_applied
+    counters; a worker not serving yet counts 0)."""
     deadline = time.monotonic() + timeout
-    while await latest_written(settings) < at_least:
-        if worker.proc.poll() is not None:
-            raise AssertionError(f"worker exited:\n{worker.log_tail()}")
+    name = "tierstream_events_applied_total"
+    while sum([await metric_total(w.settings, name) for w in workers]) < at_least:
+        for w in workers:
+            if w.proc.poll() is not None:
+                raise AssertionError(f"worker exited:\n{w.log_tail()}")
         if time.monotonic() > deadline:
-            raise AssertionError(f"fewer than {at_least} applied:\n{worker.log_tail()}")
-        await asyncio.sleep(0.2)
+            raise AssertionError(f"fewer than {at_least} applied:\n{workers[0].log_tail()}")
+        await asyncio.sleep(0.1)
 
 
 def kill_9(worker: WorkerProcess) -> None:

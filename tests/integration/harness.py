@@ -20,8 +20,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import aiohttp
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import RecordMetadata
+from prometheus_client.parser import text_string_to_metric_families
 
 from tierstream.settings import Settings
 
@@ -166,6 +168,18 @@ async def wait_for_async(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met in time (last value {value!r})")
         await asyncio.sleep(0.2)
+
+
+async def metric_total(settings: Settings, name: str) -> float:
+    """A worker's counter summed over its labels, from its /metrics (0 before it serves)."""
+    url = f"http://127.0.0.1:{settings.web_port}/metrics"
+    try:
+        async with aiohttp.ClientSession() as session, session.get(url) as resp:
+            text = await resp.text()
+    except aiohttp.ClientError:
+        return 0.0
+    return sum(sample.value for family in text_string_to_metric_families(text)
+               for sample in family.samples if sample.name == name)
 
 
 def event(eid: str, cid: str, type_: str, at: str, **data: Any) -> tuple[bytes, bytes]:

@@ -40,7 +40,7 @@ async def test_worker_survives_a_broker_restart_mid_stream(tmp_path: Path) -> No
         worker = WorkerProcess(settings, tmp_path / "worker.log")
         try:
             await produce_fast(settings, records[:half])
-            await wait_applied(settings, worker, half // 2)
+            await wait_applied([worker], half // 2)
             broker.stop()  # mid-stream: the worker's fetches and sends now fail
             assert worker.proc.poll() is None
             broker.start()

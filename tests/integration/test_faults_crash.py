@@ -46,7 +46,7 @@ async def test_kill_9_mid_stream_then_restart_loses_nothing(
 
     first = WorkerProcess(settings, tmp_path / "worker-1.log")
     try:
-        await wait_applied(settings, first, len(records) // 3)
+        await wait_applied([first], len(records) // 3)
     finally:
         kill_9(first)
     second = WorkerProcess(settings, tmp_path / "worker-2.log")

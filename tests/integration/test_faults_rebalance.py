@@ -67,7 +67,7 @@ async def test_a_killed_worker_s_partitions_move_to_the_other_and_back(
         await produce_fast(one, thirds[0])
         # b must own input partitions when it dies, so that a really takes some over.
         await wait_for(lambda: owned_input_partitions(tmp_path / "b-1.log", one.input_topic))
-        await wait_applied(one, b, 20)
+        await wait_applied([a, b], 20)
         if killed == "after_committing":  # every partition, b's too, has a committed offset
             await wait_for_async(lambda: group_offsets(one),
                                  lambda offsets: len(offsets[0]) == one.partitions)
@@ -104,7 +104,7 @@ async def test_a_worker_killed_before_its_first_commit_is_replaced(tmp_path: Pat
 
     doomed = WorkerProcess(first, tmp_path / "first.log")
     try:
-        await wait_applied(first, doomed, 10)  # well inside faust's first commit interval
+        await wait_applied([doomed], 10)  # well inside faust's first commit interval
     finally:
         kill_9(doomed)
     replacement = WorkerProcess(second, tmp_path / "second.log")
