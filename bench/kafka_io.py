@@ -126,29 +126,6 @@ async def wait_committed(
         await admin.close()
 
 
-async def first_timestamp_ms(bootstrap: str, topic: str, partitions: int) -> int:
-    """The earliest record timestamp of `topic` (reads one record per partition)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None,
-                                enable_auto_commit=False)
-    await consumer.start()
-    parts = [TopicPartition(topic, p) for p in range(partitions)]
-    try:
-        consumer.assign(parts)
-        await consumer.seek_to_beginning(*parts)
-        ends = await consumer.end_offsets(parts)
-        left = {tp for tp in parts if ends[tp] > 0}
-        first: list[int] = []
-        while left:
-            batch = await consumer.getmany(*left, timeout_ms=1000, max_records=1)
-            for tp, msgs in batch.items():
-                if msgs:
-                    first.append(msgs[0].timestamp)
-                    left.discard(tp)
-        return min(first, default=0)
-    finally:
-        await consumer.stop()
-
-
 async def read_all(
     bootstrap: str, topic: str, partitions: int, isolation: str = "read_uncommitted",
 ) -> list[tuple[bytes, int, bytes]]:
