@@ -18,9 +18,10 @@ def test_murmur2_equals_the_kafka_clients_for_every_length() -> None:
             assert murmur2(data) == client_murmur2(data), data
 
 
-def test_known_partitions_of_customer_ids() -> None:
-    # Partitions Kafka's Java client gives these keys with 8 partitions.
+def test_partitions_of_customer_ids_are_the_clients_and_spread_over_all() -> None:
     keys = [f"C{n:06d}".encode() for n in range(1, 200)]
-    assert all(0 <= default_partition(k, 8) < 8 for k in keys)
+    for partitions in (1, 4, 8, 12):
+        for key in keys:
+            assert default_partition(key, partitions) == (
+                client_murmur2(key) & 0x7FFFFFFF) % partitions
     assert {default_partition(k, 8) for k in keys} == set(range(8))
-    assert default_partition(b"", 8) == (client_murmur2(b"") & 0x7FFFFFFF) % 8
