@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 from bench.stats import event_time
 from tierstream.demo.generator import Record
@@ -110,7 +111,10 @@ async def wait_committed(
     try:
         ends = await consumer.end_offsets(parts)
         while True:
-            offsets = await admin.list_consumer_group_offsets(group)
+            try:
+                offsets = await admin.list_consumer_group_offsets(group)
+            except GroupCoordinatorNotAvailableError:  # a fresh broker still electing it
+                offsets = {}
             done = sum(min(offsets[tp].offset, ends[tp]) for tp in parts
                        if tp in offsets and offsets[tp].offset >= 0)
             if done >= sum(ends.values()):

@@ -25,6 +25,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 from schemas.events import CUSTOMER_EVENT
 from streams.kafka.topics import STATE_TABLE, changelog_topic
@@ -156,8 +157,12 @@ async def group_offsets(settings: Settings) -> tuple[dict[int, int], dict[int, i
 
 
 async def committed_everything(settings: Settings) -> bool:
-    """The worker group has committed every input offset (everything processed)."""
-    committed, ends = await group_offsets(settings)
+    """The worker group has committed every input offset (everything processed). False
+    while a fresh broker is still electing the group's coordinator."""
+    try:
+        committed, ends = await group_offsets(settings)
+    except GroupCoordinatorNotAvailableError:
+        return False
     return all(committed.get(p, -1) >= end for p, end in ends.items())
 
 
