@@ -1,21 +1,24 @@
 """Responses of the workers' HTTP query API (`GET /customers/{id}`, `GET /tiers/summary`).
 
-These models are the contract; `schemas/openapi.yaml` documents the same shapes for
-HTTP clients, and tests check live responses against that document.
+These models are the contract: `schemas/openapi.yaml` (and the worker's
+`/openapi.json`) is generated from them by schemas/openapi.py, and tests check live
+responses against that document.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt
 
 from schemas.outputs import Reason
 from schemas.vocabulary import Grade, Tier
 
 
 class _Response(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # every field is always in the JSON, defaults included: the schema says so
+    model_config = ConfigDict(extra="forbid", frozen=True,
+                              json_schema_serialization_defaults_required=True)
 
 
 class PendingUpgrade(_Response):
@@ -53,8 +56,8 @@ class CustomerView(_Response):
 
 class WorkerCount(_Response):
     url: str
-    partitions: list[int]
-    customers: int | None = Field(description="null when the worker did not answer.")
+    partitions: list[NonNegativeInt]
+    customers: NonNegativeInt | None = Field(description="null when the worker did not answer.")
     source: Literal["gauges", "table"] | None = Field(
         description="Where the worker's counts came from: its incrementally kept tier and "
         "grade gauges, or a count over its table partitions; null when it did not answer."
@@ -64,16 +67,30 @@ class WorkerCount(_Response):
 class TierSummary(_Response):
     """Customers per tier and per grade, over the partitions that were counted."""
 
-    customers: int
-    tiers: dict[Tier, int]
-    grades: dict[Grade, int]
-    partitions_total: int
-    partitions_counted: int
+    customers: NonNegativeInt
+    tiers: dict[Tier, NonNegativeInt]
+    grades: dict[Grade, NonNegativeInt]
+    partitions_total: NonNegativeInt
+    partitions_counted: NonNegativeInt
     complete: bool = Field(description="True when every partition of the table was counted.")
     workers: list[WorkerCount]
 
 
+ErrorCode = Literal["bad_request", "unauthorized", "not_found", "unavailable",
+                    "internal_error"]
+
+
 class ApiError(_Response):
-    error: str = Field(description="Machine-readable code: not_found, bad_request, "
-                       "unavailable, internal_error.")
+    """Every error answer: a machine-readable code and a readable detail."""
+
+    error: ErrorCode
     detail: str
+
+
+class LocalCounts(_Response):
+    """One worker's counts over the partitions it owns (`?scope=local`, asked by peers)."""
+
+    partitions: list[NonNegativeInt]
+    tiers: dict[Tier, NonNegativeInt]
+    grades: dict[Grade, NonNegativeInt]
+    source: Literal["gauges", "table"]

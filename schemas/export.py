@@ -1,7 +1,8 @@
 """Generate the JSON Schema files downstream teams read, from the pydantic models.
 
-`python -m schemas.export` (or `tierstream schemas export`) rewrites `schemas/json/`;
-a unit test fails when the committed files differ from what the models generate.
+`python -m schemas.export` (or `tierstream schemas export`) rewrites `schemas/json/`
+and the query API's `schemas/openapi.yaml` (schemas/openapi.py); unit tests fail
+when the committed files differ from what the models generate.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
+from schemas import openapi
 from schemas.events import CUSTOMER_EVENT
 from schemas.outputs import Alert, DeadLetter, LatestTier, TierChange
 
@@ -54,6 +56,16 @@ def export(directory: Path = JSON_DIR) -> list[Path]:
     return written
 
 
+def export_all(directory: Path | None = None, root: Path | None = None) -> list[Path]:
+    """Every generated file: all of them into `directory`, or laid out as in the
+    repository under `root` (`root/json/`, `root/openapi.yaml`; default: in place)."""
+    if directory is not None:
+        return [*export(directory), openapi.export(directory / openapi.OPENAPI_FILE.name)]
+    if root is None:
+        return [*export(), openapi.export()]
+    return [*export(root / JSON_DIR.name), openapi.export(root / openapi.OPENAPI_FILE.name)]
+
+
 if __name__ == "__main__":
-    for path in export():
+    for path in export_all():
         print(path)

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     alerts_topic: str = "customer-alerts"
     latest_topic: str = "customer-tiers"
     dlq_topic: str = "customer-events-dlq"
+    dlq_retention_days: Annotated[float, Field(gt=0, le=3650)] = Field(
+        30, description="How long the dead-letter topic keeps rejected records (set by "
+        "`tierstream topics create`): long enough to inspect and replay them, bounded "
+        "because they may hold personal data."
+    )
     partitions: Annotated[int, Field(ge=1, le=1024)] = 8
     replication_factor: Annotated[int, Field(ge=1, le=16)] = 1
 
@@ -51,6 +56,25 @@ class Settings(BaseSettings):
     web_bind: str = Field(
         "", description="Address the HTTP server listens on (empty: web_host). web_host is "
         "the name other workers use to reach this one (query API routing)."
+    )
+    query_port: Annotated[int, Field(ge=1, le=65535)] = Field(
+        6067, description="Port of `tierstream serve`, the read-only query process (it "
+        "listens on web_bind, or web_host)."
+    )
+    query_max_loop_lag_seconds: Annotated[float, Field(gt=0, le=60)] = Field(
+        0.1, description="`tierstream serve` answers 503 (Retry-After) to queries while its "
+        "event loop is this far behind: saturated, it sheds load instead of queueing it."
+    )
+    api_token_file: str = Field(
+        "", description="File of accepted bearer tokens for the query API, one per line "
+        "(empty: the API is unauthenticated). Re-read when it changes (docs/security.md)."
+    )
+    web_certfile: str = Field(
+        "", description="PEM certificate (chain) of the HTTP server; set it to serve HTTPS."
+    )
+    web_keyfile: str = Field("", description="Private key of web_certfile (empty: in it).")
+    web_cafile: str = Field(
+        "", description="CA bundle workers verify each other's HTTPS with (empty: system CAs)."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemas.api import ApiError
+from schemas.api import ApiError, ErrorCode
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,9 @@ def json_reply(body: Any, status: int = 200) -> Reply:
     return Reply(status, json.dumps(body, separators=(",", ":")).encode())
 
 
-def error_reply(status: int, code: str, detail: str) -> Reply:
+def error_reply(status: int, code: ErrorCode, detail: str,
+                headers: Mapping[str, str] | None = None) -> Reply:
     """An `ApiError` body; a 503 says when to retry."""
-    headers = {"Retry-After": "1"} if status == 503 else {}
+    retry = {"Retry-After": "1"} if status == 503 else {}
     body = ApiError(error=code, detail=detail).model_dump_json().encode()
-    return Reply(status, body, headers=headers)
+    return Reply(status, body, headers={**retry, **(headers or {})})

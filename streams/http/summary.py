@@ -24,7 +24,7 @@ from typing import Literal
 
 from prometheus_client import CollectorRegistry
 
-from schemas.api import TierSummary, WorkerCount
+from schemas.api import LocalCounts, TierSummary, WorkerCount
 from schemas.vocabulary import GRADES, TIERS
 from streams.http.ownership import PartitionOwners
 from streams.http.peers import Fetch, PeerUnavailable
@@ -119,8 +119,10 @@ def summary_of(
 
 def counts_to_json(counts: Counts) -> dict[str, object]:
     """The worker-to-worker form of a local count (`GET /tiers/summary?scope=local`)."""
-    return {"partitions": sorted(counts.partitions), "tiers": counts.tiers,
-            "grades": counts.grades, "source": counts.source}
+    local = LocalCounts(partitions=sorted(counts.partitions), tiers=counts.tiers,
+                        grades=counts.grades, source=counts.source)
+    body: dict[str, object] = local.model_dump(mode="json")
+    return body
 
 
 def counts_from_json(body: object) -> Counts:

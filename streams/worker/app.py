@@ -18,9 +18,11 @@ from prometheus_client import CollectorRegistry
 
 from streams.http.customers import CustomerQuery
 from streams.http.health import HealthPages
+from streams.http.openapi import OpenApiPage
 from streams.http.ownership import PartitionOwners
 from streams.http.peers import peer_fetch
 from streams.http.summary import SummaryQuery
+from streams.http.tls import peer_context
 from streams.kafka.policy_feed import PolicyFeed
 from streams.kafka.topics import DUE_TABLE, STATE_TABLE
 from streams.processing.processor import Clock, Processor, utcnow
@@ -30,7 +32,7 @@ from streams.worker import faust_fixes
 from streams.worker.credentials import faust_credentials
 from streams.worker.observability import install_observability
 from streams.worker.tables import BatchTable
-from streams.worker.web import input_partitions, serve
+from streams.worker.web import api_tokens, input_partitions, serve, web_settings
 from tierstream.partitioning import default_partition
 from tierstream.pipeline import RawRecord
 from tierstream.policy import ActivePolicy, Policy
@@ -72,11 +74,7 @@ def faust_app(settings: Settings) -> faust.App:
         # socket write each (a fifth of the worker's time); flush() still ends a batch.
         producer_linger=0.005,
         broker_session_timeout=settings.session_timeout_seconds,
-        web_enabled=True,
-        web_host=settings.web_host,
-        web_bind=settings.web_bind or settings.web_host,
-        web_port=settings.web_port,
-        web_in_thread=False,
+        **web_settings(settings),  # host, port, TLS; faust's own pages off
         key_serializer="raw",  # tables and any topic without its own serializer
         value_serializer="raw",
     )
@@ -165,6 +163,8 @@ def create_app(
             states.bind(events)
             dues.bind(events)
             await processor.handle_batch([_record(event.message) for event in events])
+            for written in (states, dues):
+                await written.send_changelog(app.maybe_start_producer, app.in_transaction)
 
     app.agent(channel, name="tiering", concurrency=1)(tiering)
 
@@ -172,13 +172,16 @@ def create_app(
     me = str(app.conf.canonical_url).rstrip("/")
     owners = PartitionOwners(lambda: app.router.table_metadata(table.name),
                              app.router.tables_metadata, me, n)
-    fetch = peer_fetch(lambda: app.http_client, me)
+    tokens = api_tokens(settings)  # None: the query API is open (warned at start)
+    fetch = peer_fetch(lambda: app.http_client, me, tokens, peer_context(settings))
     health = HealthPages(registry, readiness, lambda: bool(app.rebalancing),
                          lambda: input_partitions(app, settings.input_topic))
-    serve(app, {
+    serve(app, tokens, public={  # no customer data: open to probes and scrapers
         "/metrics": health.metrics,
         "/healthz": health.healthz,
         "/readyz": health.readyz,
+        "/openapi.json": OpenApiPage(),
+    }, private={  # customer data: a bearer token when TIERSTREAM_API_TOKEN_FILE is set
         "/customers/{customer_id}": CustomerQuery(
             table.get, active, owners, fetch,
             restoring=lambda: bool(app.in_recovery or app.rebalancing)),

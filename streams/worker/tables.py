@@ -7,12 +7,18 @@ changelog partition too; reads look in the current event's partition. Inside a b
 belong to another partition. So every access here first makes the customer's own
 record the current event: a customer's state stays on its home partition, the one
 the input, the changelog and the standby copies agree on.
+
+Writes go to the local store at once and to the changelog in one go per batch
+(`send_changelog`), through the producer the outputs use. faust's own `table[key] =`
+queues each changelog record in a buffer drained one record per loop turn, and
+pauses the whole stream while more than 100 wait: with hundreds of customers per
+batch that pause was most of the worker's latency (docs/performance.md).
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,18 +26,25 @@ from faust.streams import _current_event
 
 from tierstream.partitioning import default_partition
 
+Producer = Callable[[], Awaitable[Any]]
+"""Returns the producer to send with (faust's transaction manager under exactly_once)."""
+
 
 class BatchTable(MutableMapping[bytes, bytes]):
     """A faust table seen through the records of one batch (`bind` it to each batch)."""
 
     def __init__(self, table: Any, partitions: int) -> None:
         self.table = table
+        self.store = table.data
         self.partitions = partitions
         self._owner: dict[bytes, Any] = {}
+        self._unsent: dict[bytes, bytes | None] = {}
+        self._seen: dict[bytes, bytes | None] = {}  # this batch's reads and writes
 
     def bind(self, events: Iterable[Any]) -> None:
         """Remember, per key, a record of the batch on the key's home partition."""
         self._owner = {}
+        self._seen = {}
         for event in events:
             msg = event.message
             key = msg.key
@@ -52,22 +65,60 @@ class BatchTable(MutableMapping[bytes, bytes]):
             _current_event.reset(token)
 
     def __getitem__(self, key: bytes) -> bytes:
-        with self._as_owner(key):
-            value: bytes | None = self.table.get(key)
+        # A batch reads each customer twice (to decide, then to size the write): the
+        # second read comes from here, not from RocksDB.
+        try:
+            value = self._seen[key]
+        except KeyError:
+            with self._as_owner(key):
+                value = self._seen[key] = self.store.get(key)
         if value is None:
             raise KeyError(key)
         return value
 
     def __setitem__(self, key: bytes, value: bytes) -> None:
         with self._as_owner(key):
-            self.table[key] = value
+            self.store[key] = value
+        self._unsent[key] = self._seen[key] = value
 
     def __delitem__(self, key: bytes) -> None:
         with self._as_owner(key):
-            del self.table[key]
+            del self.store[key]
+        self._unsent[key] = self._seen[key] = None  # a tombstone in the changelog
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self.table.keys())
 
     def __len__(self) -> int:
         return len(self.table)
+
+    async def send_changelog(self, producer: Producer, in_transaction: bool) -> None:
+        """Send this batch's writes to the changelog, one record per key (the last).
+
+        Acknowledgements are not awaited here: faust flushes the producer before it
+        commits the input offsets (or commits the transaction that holds them), so an
+        unacknowledged write is redelivered input, never lost state. Each
+        acknowledgement records the changelog offset the local store now holds, as
+        faust does, so a restart replays only the changelog beyond it.
+        """
+        if not self._unsent:
+            return
+        unsent, self._unsent = self._unsent, {}
+        send = await producer()
+        topic = self.table.changelog_topic.get_topic_name()
+        on_ack = self._on_ack_in_transaction if in_transaction else self._on_ack
+        for key, value in unsent.items():
+            partition = default_partition(key, self.partitions)
+            ack = await send.send(topic, key, value, partition, None, None)
+            ack.add_done_callback(on_ack)
+
+    def _on_ack(self, fut: Any) -> None:
+        if not fut.cancelled() and fut.exception() is None:
+            meta = fut.result()
+            self.store.set_persisted_offset(meta.topic_partition, meta.offset)
+
+    def _on_ack_in_transaction(self, fut: Any) -> None:
+        if not fut.cancelled() and fut.exception() is None:
+            meta = fut.result()
+            self.table.app.tables.persist_offset_on_commit(
+                self.store, meta.topic_partition, meta.offset)

@@ -3,7 +3,8 @@
 Both workers run `tierstream worker` with the same settings (one consumer group)
 except their web port and data folder. Any customer can be asked through either
 worker; after one worker stops, the other owns every partition and answers for
-every customer from the state it restored from the changelog.
+every customer from the state it restored from the changelog. The API needs a
+token (one token file for both), so every forwarded request carries one too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tierstream.settings import Settings
 pytestmark = pytest.mark.integration
 
 CUSTOMERS = [f"Q-{n:03d}" for n in range(24)]
+TOKEN = "query-api-test-token-51c7"
 CUSTOMER_PATH = "/customers/{customer_id}"
 
 
@@ -44,6 +46,9 @@ def _expected_tier(n: int) -> str:
 
 @pytest.fixture
 def pair(settings: Settings, tmp_path: Path) -> Iterator[list[WorkerProcess]]:
+    tokens = tmp_path / "api-tokens"
+    tokens.write_text(f"{TOKEN}\n")
+    settings = settings.model_copy(update={"api_token_file": str(tokens)})
     second = settings.model_copy(update={"web_port": free_port(),
                                          "data_dir": tmp_path / "worker2-data"})
     workers = [WorkerProcess(settings, tmp_path / "worker1.log"),
@@ -125,7 +130,8 @@ async def test_two_workers_answer_for_every_customer_and_fail_over(
     first, second = pair
     records = [r for n, cid in enumerate(CUSTOMERS) for r in _history(cid, n)]
     await produce(settings, records)
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10),
+                                     headers={"Authorization": f"Bearer {TOKEN}"}) as http:
         # Both workers in the group and every event applied: the summary says so.
         summary = await _summary_settles(http, _base(second), pair)
         assert summary["tiers"] == {"A": 0, "B": 12, "C": 12, "D": 0}

@@ -1,0 +1,140 @@
+"""The query API's OpenAPI 3.1 document, generated from its pydantic models.
+
+The response shapes come from schemas/api.py (one source); this module adds only
+what the models cannot say: the paths, their parameters, which status answers with
+which model, and the bearer-token scheme. `tierstream schemas export` writes it to
+`schemas/openapi.yaml`, a unit test fails when that file is stale, and every worker
+serves the same document at `GET /openapi.json`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import models_json_schema
+
+from schemas.api import ApiError, CustomerView, LocalCounts, TierSummary
+from schemas.events import CustomerId
+
+OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.yaml"
+_REF = "#/components/schemas/{model}"
+
+_DESCRIPTION = """\
+Served by every tierstream worker on TIERSTREAM_WEB_HOST:TIERSTREAM_WEB_PORT (default
+127.0.0.1:6066; HTTPS when TIERSTREAM_WEB_CERTFILE is set). Any worker answers any
+request: a request for a customer owned by another worker is forwarded to it. With
+TIERSTREAM_API_TOKEN_FILE set, every operation here needs `Authorization: Bearer
+<token>` (docs/security.md). Generated from schemas/api.py by `tierstream schemas
+export`; do not edit by hand.
+"""
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _REF.format(model=name)}
+
+
+def _json(description: str, schema: dict[str, Any],
+          headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {"description": description,
+                              "content": {"application/json": {"schema": schema}}}
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    return _json(description, _ref("ApiError"), headers)
+
+
+_RETRY = {"Retry-After": {"description": "Seconds to wait before retrying.",
+                          "schema": {"type": "integer"}}}
+_CHALLENGE = {"WWW-Authenticate": {"description": "`Bearer realm=\"tierstream\"`.",
+                                   "schema": {"type": "string"}}}
+
+
+def _unauthorized() -> dict[str, Any]:
+    return _error("No valid bearer token (only with TIERSTREAM_API_TOKEN_FILE set).",
+                  _CHALLENGE)
+
+
+def _customer() -> dict[str, Any]:
+    return {
+        "operationId": "getCustomer",
+        "summary": "A customer's tier, grade and the reasons for them.",
+        "parameters": [{"name": "customer_id", "in": "path", "required": True,
+                        "schema": TypeAdapter(CustomerId).json_schema()}],
+        "responses": {
+            "200": _json("The customer's standing as of its latest event.",
+                         _ref("CustomerView")),
+            "400": _error("The id does not match the customer id pattern."),
+            "401": _unauthorized(),
+            "404": _error("No event has been applied for this customer."),
+            "503": _error("The customer's partition has no owner yet, is moving between "
+                          "workers, or its state is being restored: retry.", _RETRY),
+        },
+    }
+
+
+def _summary() -> dict[str, Any]:
+    return {
+        "operationId": "getTierSummary",
+        "summary": "Customers per tier and per grade over the whole cluster.",
+        "parameters": [{
+            "name": "scope", "in": "query", "required": False,
+            "description": '"local" asks one worker for the counts of its own partitions '
+                           "only (what workers ask each other); omit it for the cluster "
+                           "summary.",
+            "schema": {"type": "string", "enum": ["local"]},
+        }],
+        "responses": {
+            "200": _json("Counts summed over every worker that answered (`complete` is "
+                         "false when some partition was not counted), or one worker's "
+                         "own counts with scope=local.",
+                         {"oneOf": [_ref("TierSummary"), _ref("LocalCounts")]}),
+            "401": _unauthorized(),
+        },
+    }
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document as a plain JSON-able dict."""
+    models: list[type[BaseModel]] = [CustomerView, TierSummary, LocalCounts, ApiError]
+    _, defs = models_json_schema([(m, "serialization") for m in models], ref_template=_REF)
+    secure: list[dict[str, list[str]]] = [{"bearer": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "tierstream query API", "version": "1",
+                 "description": " ".join(_DESCRIPTION.split())},
+        "paths": {
+            "/customers/{customer_id}": {"get": {**_customer(), "security": secure}},
+            "/tiers/summary": {"get": {**_summary(), "security": secure}},
+        },
+        "components": {
+            "schemas": dict(sorted(defs["$defs"].items())),
+            "securitySchemes": {"bearer": {
+                "type": "http", "scheme": "bearer",
+                "description": "A line of the worker's TIERSTREAM_API_TOKEN_FILE.",
+            }},
+        },
+    }
+
+
+class _Plain(yaml.SafeDumper):
+    """Writes a repeated part out again rather than as a YAML anchor and alias."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def render() -> str:
+    """The YAML text of `schemas/openapi.yaml`."""
+    return yaml.dump(document(), Dumper=_Plain, sort_keys=False, allow_unicode=True,
+                     width=88)
+
+
+def export(path: Path = OPENAPI_FILE) -> Path:
+    path.write_text(render(), encoding="utf-8")
+    return path
