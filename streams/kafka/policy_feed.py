@@ -16,6 +16,7 @@ import logging
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from streams.kafka.existing import require_topics
 from streams.kafka.security import client_kwargs
 from streams.telemetry.metrics import Metrics
 from tierstream.policy import ActivePolicy, Policy, PolicyError, read_policy
@@ -29,8 +30,14 @@ POLICY_KEY = b"active"
 async def publish_policy(settings: Settings, raw: bytes, source: str) -> Policy:
     """Validate a policy document and make it the active one for every worker."""
     policy = read_policy(raw, source)  # refuse locally first: never publish a bad policy
+    # a missing topic would be auto-created uncompacted, losing the "latest wins" rollout
+    await require_topics(settings, [settings.policy_topic])
     producer = AIOKafkaProducer(acks="all", **client_kwargs(settings))
-    await producer.start()
+    try:
+        await producer.start()
+    except BaseException:  # e.g. broker unreachable: close it, no 'Unclosed' warning
+        await producer.stop()
+        raise
     try:
         await producer.send_and_wait(settings.policy_topic, raw, key=POLICY_KEY)
     finally:

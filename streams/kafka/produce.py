@@ -5,37 +5,34 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Iterable
 
 from aiokafka import AIOKafkaProducer
 
+from streams.kafka.existing import require_topics
 from streams.kafka.security import client_kwargs
-from tierstream.demo.generator import generate
+from tierstream.demo.generator import Record
 from tierstream.settings import Settings
 
-Progress = Callable[[int, float], None]
-PROGRESS_EVERY_S = 1.0
+Progress = Callable[[int], None]
+PROGRESS_EVERY_S = 0.2
 
 
 async def produce(
     settings: Settings,
-    customers: int,
-    seed: int = 7,
+    records: Iterable[Record],
     rate: float = 0.0,
     limit: int | None = None,
-    invalid_ratio: float = 0.0,
-    id_prefix: str = "",
     duration: float | None = None,
-    personas: Collection[str] | None = None,
     progress: Progress | None = None,
 ) -> int:
     """Send records keyed by customer id (default partitioner); returns how many were sent.
 
-    Stops after `limit` records or `duration` seconds, whichever comes first;
-    `progress(sent, elapsed_seconds)` is called about once a second.
+    The input topic must exist (`MissingTopics` otherwise: sending would auto-create
+    it with the broker's defaults). Stops after `limit` records or `duration` seconds,
+    whichever comes first; `progress(sent)` is called a few times a second.
     """
-    records = generate(customers, seed=seed, invalid_ratio=invalid_ratio, id_prefix=id_prefix,
-                       personas=personas)
+    await require_topics(settings, [settings.input_topic])
     producer = AIOKafkaProducer(
         **client_kwargs(settings), acks="all", linger_ms=5,
         enable_idempotence=True,
@@ -59,9 +56,11 @@ async def produce(
                 if ahead > 0:
                     await asyncio.sleep(ahead)
             if progress is not None and time.monotonic() >= next_report:
-                progress(sent, time.monotonic() - started)
-                next_report += PROGRESS_EVERY_S
+                progress(sent)
+                next_report = time.monotonic() + PROGRESS_EVERY_S
         await producer.flush()
+        if progress is not None:
+            progress(sent)
     finally:
         await producer.stop()
     return sent

@@ -16,6 +16,8 @@ record by record instead.
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Iterable
@@ -24,6 +26,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel
 
+from streams.kafka.existing import require_topics
 from streams.kafka.security import client_kwargs
 from tierstream.settings import Settings
 
@@ -57,6 +60,20 @@ class Reconciliation(BaseModel):
                 f"dlq={self.rejected} forwarded={self.forwarded}: {verdict}")
 
 
+class MetricsUnreadable(Exception):
+    """A worker's /metrics could not be fetched or is not a tierstream worker's."""
+
+
+def metrics_url(url: str) -> str:
+    """`http://host:port` means that worker's `/metrics` page."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise MetricsUnreadable(f"{url}: not an http(s)://HOST:PORT[/metrics] URL")
+    if parts.path in ("", "/"):
+        return urllib.parse.urlunsplit(parts._replace(path="/metrics"))
+    return url
+
+
 def counters_from_text(text: str) -> Counter[str]:
     """Prometheus exposition text -> sample totals by name (all label sets summed)."""
     totals: Counter[str] = Counter()
@@ -67,15 +84,38 @@ def counters_from_text(text: str) -> Counter[str]:
 
 
 def scrape(url: str, timeout: float = 5.0) -> Counter[str]:
-    with urllib.request.urlopen(url, timeout=timeout) as resp:
-        return counters_from_text(resp.read().decode())
+    """The counters of one worker; `MetricsUnreadable` for anything but its /metrics."""
+    url = metrics_url(url)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            text = resp.read().decode("utf-8", errors="replace")
+    except urllib.error.HTTPError as exc:
+        raise MetricsUnreadable(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise MetricsUnreadable(f"cannot reach {url}: {reason}") from None
+    try:
+        totals = counters_from_text(text)
+    except ValueError:
+        raise MetricsUnreadable(f"{url} is not a Prometheus metrics page") from None
+    if not any(name in totals for name in COUNTERS.values()):
+        raise MetricsUnreadable(f"{url} has no tierstream counters (is it a worker's "
+                                "/metrics?)")
+    return totals
 
 
 async def input_record_count(settings: Settings) -> int:
+    """Records on the input topic now (every partition it has, not the configured count)."""
+    partitions = await require_topics(settings, [settings.input_topic])
     consumer = AIOKafkaConsumer(**client_kwargs(settings), group_id=None)
-    await consumer.start()
     try:
-        parts = [TopicPartition(settings.input_topic, p) for p in range(settings.partitions)]
+        await consumer.start()
+    except BaseException:  # e.g. broker unreachable: close it, no 'Unclosed' warning
+        await consumer.stop()
+        raise
+    try:
+        parts = [TopicPartition(settings.input_topic, p)
+                 for p in partitions[settings.input_topic]]
         ends = await consumer.end_offsets(parts)
         starts = await consumer.beginning_offsets(parts)
         return sum(ends[tp] - starts[tp] for tp in parts)

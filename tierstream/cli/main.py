@@ -12,7 +12,17 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from tierstream.cli import backfill, kafka_tools, offline, policy, schemas, worker
+from tierstream import __version__
+from tierstream.cli import (
+    backfill,
+    generate,
+    kafka_tools,
+    offline,
+    policy,
+    schemas,
+    serve,
+    worker,
+)
 from tierstream.cli.base import CliError, settings_error
 from tierstream.policy import PolicyError
 from tierstream.settings import load_settings
@@ -24,8 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Real-time bank customer tiering on Kafka. Settings come from "
         "TIERSTREAM_* environment variables (see README).",
     )
+    parser.add_argument("--version", action="version", version=f"tierstream {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for group in (worker, kafka_tools, schemas, policy, offline, backfill):
+    for group in (worker, serve, kafka_tools, generate, schemas, policy, offline, backfill):
         group.register(sub)
     return parser
 

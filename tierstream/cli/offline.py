@@ -1,19 +1,23 @@
 """`tierstream replay|whatif|explain`: the embedded mode, on files of events, no Kafka.
 
-`explain --url` asks a running worker instead (its `/customers/{id}` endpoint).
+`explain --url` asks a running worker instead (its `/customers/{id}` endpoint),
+with the bearer token of `TIERSTREAM_API_TOKEN`, else the first token of the file
+`TIERSTREAM_API_TOKEN_FILE` names (the worker's own setting), else none.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tierstream.cli.base import CliError, positive_int
+from tierstream.cli.base import CliError, non_negative_int, positive_int
 from tierstream.cli.progress import ReplayProgress
+from tierstream.cli.whatif_view import print_whatif
 from tierstream.core.state import CustomerState
 from tierstream.explanation import explain
 from tierstream.offline.jobs import JobFailed, replay_jobs
@@ -33,10 +37,11 @@ def _events_file(events: str) -> Path:
 
 
 def _replay(
-    path: Path, policy: Policy, select: Callable[[bytes], bool] | None = None
+    path: Path, policy: Policy, select: Callable[[bytes], bool] | None = None,
+    what: str = "replay",
 ) -> Replayed:
     """The replay behind `whatif` and `explain`: outputs not written, nor encoded."""
-    with ReplayProgress(path.stat().st_size) as progress, path.open("rb") as lines:
+    with ReplayProgress(path.stat().st_size, what) as progress, path.open("rb") as lines:
         return replay(lines, policy, select=select, progress=progress)
 
 
@@ -70,10 +75,13 @@ def _one_job(
 
 def _whatif_cmd(args: argparse.Namespace, settings: Settings | None) -> int:
     path = _events_file(args.events)
-    old = _replay(path, load_policy(args.from_policy)).tally
-    new = _replay(path, load_policy(args.to_policy)).tally
+    old = _replay(path, load_policy(args.from_policy), what="whatif --from").tally
+    new = _replay(path, load_policy(args.to_policy), what="whatif --to").tally
     report = compare(old, new, samples=args.samples)
-    print(json.dumps(report.to_json(), indent=2) if args.json else report.render())
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print_whatif(report)
     return 0
 
 
@@ -114,12 +122,29 @@ def _explain_cmd(args: argparse.Namespace, settings: Settings | None) -> int:
     return 0
 
 
+def api_token() -> str | None:
+    """The token `explain --url` sends (module docstring); None without either setting."""
+    if token := os.environ.get("TIERSTREAM_API_TOKEN", "").strip():
+        return token
+    if path := os.environ.get("TIERSTREAM_API_TOKEN_FILE", "").strip():
+        from streams.http.auth import read_tokens
+
+        tokens = read_tokens(Path(path))  # unreadable: one line, exit 2 (cli/main.py)
+        if not tokens:
+            raise CliError(f"no token in TIERSTREAM_API_TOKEN_FILE {path}")
+        return tokens[0]
+    return None
+
+
 def _fetch(url: str) -> dict[str, Any]:
     import urllib.error
     import urllib.request
 
+    token = api_token()
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        with urllib.request.urlopen(url, timeout=10) as resp:
+        request = urllib.request.Request(url, headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as resp:
             body: dict[str, Any] = json.loads(resp.read())
             return body
     except urllib.error.HTTPError as exc:
@@ -130,7 +155,7 @@ def _fetch(url: str) -> dict[str, Any]:
 
 
 def register(sub: Any) -> None:
-    policy_help = "policy file (default: policies/default.yaml)"
+    policy_help = "policy file (default: the packaged one, `tierstream policy default`)"
     rp = sub.add_parser("replay", help="decide a file of events offline; write the outputs")
     rp.add_argument("events", help="JSONL file, one input event per line")
     rp.add_argument("--policy", default=str(DEFAULT_POLICY_FILE), help=policy_help)
@@ -144,7 +169,8 @@ def register(sub: Any) -> None:
     wi.add_argument("events", help="JSONL file, one input event per line")
     wi.add_argument("--from", dest="from_policy", required=True, help="current policy file")
     wi.add_argument("--to", dest="to_policy", required=True, help="proposed policy file")
-    wi.add_argument("--samples", type=int, default=3, help="sample customers per cell")
+    wi.add_argument("--samples", type=non_negative_int, default=3,
+                    help="sample customers per cell")
     wi.add_argument("--json", action="store_true", help="print JSON instead of a table")
     wi.set_defaults(func=_whatif_cmd, offline=True)
 
@@ -152,7 +178,8 @@ def register(sub: Any) -> None:
     ex.add_argument("customer", help="customer id")
     source = ex.add_mutually_exclusive_group(required=True)
     source.add_argument("--events", help="replay this JSONL file of events")
-    source.add_argument("--url", help="ask a running worker, e.g. http://127.0.0.1:6066")
+    source.add_argument("--url", help="ask a running worker, e.g. http://127.0.0.1:6066 "
+                        "(sends TIERSTREAM_API_TOKEN, else TIERSTREAM_API_TOKEN_FILE's first)")
     ex.add_argument("--policy", default=str(DEFAULT_POLICY_FILE), help=policy_help)
     ex.add_argument("--json", action="store_true", help="print JSON")
     ex.set_defaults(func=_explain_cmd, offline=True)

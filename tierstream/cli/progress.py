@@ -1,8 +1,9 @@
-"""How far a replay is, on stderr: a bar on a terminal, plain lines in logs.
+"""How far a long command is, on stderr: a bar on a terminal, plain lines in logs.
 
 On a terminal, a tqdm bar over the bytes read (so the ETA is known when the file
 size is) with the events decided per second; elsewhere (a log, a pipe) one plain
 line every few seconds, since a bar's carriage returns would fill a log with junk.
+`ReplayProgress` counts bytes of a file; `CountProgress` counts records or events.
 """
 
 from __future__ import annotations
@@ -77,6 +78,73 @@ class ReplayProgress:
             self.printed = False
 
     def __enter__(self) -> ReplayProgress:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+class CountProgress:
+    """`progress(done)` for work counted in items (records sent, events written).
+
+    With a known `total` the bar (or line) has a percentage and an ETA; without one,
+    the count and the rate. Use as a context manager."""
+
+    def __init__(
+        self,
+        total: int | None,
+        what: str,
+        unit: str = "records",
+        stream: TextIO = sys.stderr,
+        every_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.total, self.what, self.unit, self.stream = total, what, unit, stream
+        self.every, self.clock = every_seconds, clock
+        self.started = self.last = clock()
+        self.done = 0
+        self.printed = False
+        self.bar: tqdm | None = None
+        if stream.isatty():
+            self.bar = tqdm(total=total, desc=what, file=stream, unit=f" {unit}",
+                            unit_scale=True, dynamic_ncols=True)
+
+    def __call__(self, done: int) -> None:
+        self.done = done
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)
+            return
+        now = self.clock()
+        if now - self.last >= self.every:
+            self.last = now
+            self._line(now)
+
+    def _rate(self, now: float) -> float:
+        elapsed = now - self.started
+        return self.done / elapsed if elapsed > 0 else 0.0
+
+    def _line(self, now: float) -> None:
+        rate = self._rate(now)
+        text = f"{self.what}: {self.done:,} {self.unit}, {rate:,.0f} {self.unit}/s"
+        if self.total:
+            left = max(self.total - self.done, 0)
+            eta = f", ETA {left / rate:,.0f}s" if rate > 0 else ""
+            text += f", {min(self.done / self.total, 1.0):.0%} of {self.total:,}{eta}"
+        print(text, file=self.stream, flush=True)
+        self.printed = True
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        elif self.printed:  # a log that saw progress also sees the end
+            now = self.clock()
+            print(f"{self.what}: done, {self.done:,} {self.unit} in {now - self.started:,.0f}s "
+                  f"({self._rate(now):,.0f} {self.unit}/s)", file=self.stream, flush=True)
+            self.printed = False
+
+    def __enter__(self) -> CountProgress:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,

@@ -1,5 +1,19 @@
 """Synthetic customer events for the demo and benchmarks (pure Python, no Kafka)."""
 
-from tierstream.demo.generator import Record, assign_personas, customer_id, generate
+from tierstream.demo.generator import (
+    FILE_INVALID_KINDS,
+    Record,
+    SyntheticStream,
+    assign_personas,
+    customer_id,
+    generate,
+)
 
-__all__ = ["Record", "assign_personas", "customer_id", "generate"]
+__all__ = [
+    "FILE_INVALID_KINDS",
+    "Record",
+    "SyntheticStream",
+    "assign_personas",
+    "customer_id",
+    "generate",
+]

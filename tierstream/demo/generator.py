@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 import json
 import random
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from operator import itemgetter
@@ -28,6 +28,8 @@ from tierstream.demo.personas import PERSONAS, JsonObject, Persona, Timeline
 DEFAULT_START = datetime(2026, 1, 1, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 SCHEMA_VERSION = 1
 INVALID_KINDS = ("not_json", "unknown_type", "negative_amount", "naive_timestamp", "key_mismatch")
+# A file of JSON lines has no record keys, so a key/body mismatch cannot be written to one.
+FILE_INVALID_KINDS = tuple(k for k in INVALID_KINDS if k != "key_mismatch")
 _SALT = "tierstream-demo"
 _MAX_START_JITTER_DAYS = 27  # customers open their accounts over the first four weeks
 
@@ -38,6 +40,7 @@ class Record:
 
     key: bytes | None
     value: bytes
+    valid: bool = True  # False for the deliberately invalid records
 
 
 def customer_id(number: int, prefix: str = "") -> str:
@@ -77,27 +80,58 @@ def generate(
     records (approximately) are deliberately invalid. `id_prefix` is put before every
     customer id (the demo uses one per run, so reruns show new customers). `personas`
     restricts the mix to the named personas (see `personas.PERSONAS`)."""
-    if customers < 0:
-        raise ValueError("customers must not be negative")
-    if start.tzinfo is None or start.utcoffset() is None:
-        raise ValueError("start must carry a UTC offset")
-    if not 0.0 <= invalid_ratio < 1.0:
-        raise ValueError("invalid_ratio must be in [0, 1)")
-    timelines = [
-        _timeline(number, persona, seed, start, id_prefix)
-        for number, persona in enumerate(assign_personas(customers, seed, personas), start=1)
-    ]
-    merged = heapq.merge(*timelines, key=itemgetter(0))
-    # k invalid records per valid one, on average, makes `invalid_ratio` of the total.
-    per_valid = invalid_ratio / (1.0 - invalid_ratio)
-    bad_rng = random.Random(f"{_SALT}:{seed}:invalid")
-    for _, number, event in merged:
-        key = event["customer_id"].encode()
-        yield Record(key, _dumps(event))
-        if per_valid:
-            extra = int(per_valid) + (bad_rng.random() < per_valid % 1.0)
-            for _ in range(extra):
-                yield _corrupt(event, number, customers, bad_rng, id_prefix)
+    yield from SyntheticStream(customers, seed, start, invalid_ratio, id_prefix, personas)
+
+
+class SyntheticStream:
+    """The stream `generate` yields, with its size known before it is read: every
+    timeline is built up front (they must be, to merge them in time order), so a
+    progress bar can show how far the writing is. Iterating again gives the same records.
+    `invalid_kinds` narrows the bad records (a file of lines has no keys to mismatch);
+    `progress(customers built)` is called while the timelines are built."""
+
+    def __init__(
+        self,
+        customers: int,
+        seed: int = 7,
+        start: datetime = DEFAULT_START,
+        invalid_ratio: float = 0.0,
+        id_prefix: str = "",
+        personas: Collection[str] | None = None,
+        invalid_kinds: Collection[str] = INVALID_KINDS,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        if customers < 0:
+            raise ValueError("customers must not be negative")
+        if start.tzinfo is None or start.utcoffset() is None:
+            raise ValueError("start must carry a UTC offset")
+        if not 0.0 <= invalid_ratio < 1.0:
+            raise ValueError("invalid_ratio must be in [0, 1)")
+        if not invalid_kinds or set(invalid_kinds) - set(INVALID_KINDS):
+            raise ValueError(f"invalid_kinds must be some of {', '.join(INVALID_KINDS)}")
+        self.customers, self.seed, self.id_prefix = customers, seed, id_prefix
+        self.invalid_ratio = invalid_ratio
+        self.invalid_kinds = tuple(k for k in INVALID_KINDS if k in invalid_kinds)
+        self.timelines = []
+        for number, persona in enumerate(assign_personas(customers, seed, personas), start=1):
+            self.timelines.append(_timeline(number, persona, seed, start, id_prefix))
+            if progress is not None and (number % 100 == 0 or number == customers):
+                progress(number)
+        self.events = sum(len(t) for t in self.timelines)  # valid events (invalid ones extra)
+
+    def __iter__(self) -> Iterator[Record]:
+        merged = heapq.merge(*self.timelines, key=itemgetter(0))
+        # k invalid records per valid one, on average, makes `invalid_ratio` of the total.
+        per_valid = self.invalid_ratio / (1.0 - self.invalid_ratio)
+        bad_rng = random.Random(f"{_SALT}:{self.seed}:invalid")
+        for _, number, event in merged:
+            key = event["customer_id"].encode()
+            yield Record(key, _dumps(event))
+            if per_valid:
+                extra = int(per_valid) + (bad_rng.random() < per_valid % 1.0)
+                for _ in range(extra):
+                    yield _corrupt(event, number, self.customers, bad_rng, self.id_prefix,
+                                   self.invalid_kinds)
 
 
 def _timeline(
@@ -128,15 +162,16 @@ def _dumps(event: JsonObject) -> bytes:
 
 
 def _corrupt(
-    event: JsonObject, number: int, customers: int, rng: random.Random, prefix: str
+    event: JsonObject, number: int, customers: int, rng: random.Random, prefix: str,
+    kinds: tuple[str, ...] = INVALID_KINDS,
 ) -> Record:
     """A bad record modelled on a real event, as a faulty upstream system would send it."""
-    kind = rng.choice(INVALID_KINDS)
+    kind = rng.choice(kinds)
     key = event["customer_id"].encode()
     bad: JsonObject = {**event, "event_id": f"{event['event_id']}-bad"}
     if kind == "not_json":
         value = _dumps(bad)
-        return Record(key, value[: rng.randint(1, len(value) - 1)])  # cut off mid-message
+        return Record(key, value[: rng.randint(1, len(value) - 1)], valid=False)  # cut off
     if kind == "unknown_type":
         bad["type"] = rng.choice(["account.frozen", "card.swiped", "salary.updated"])
     elif kind == "negative_amount":
@@ -150,4 +185,4 @@ def _corrupt(
     else:  # key_mismatch: keyed as the next customer
         other = number % customers + 1
         key = customer_id(other if other != number else number + 1, prefix).encode()
-    return Record(key, _dumps(bad))
+    return Record(key, _dumps(bad), valid=False)

@@ -15,7 +15,9 @@ from pydantic import ValidationError
 
 from tierstream.policy.model import FieldProblem, Policy
 
-DEFAULT_POLICY_FILE = Path(__file__).resolve().parents[2] / "policies" / "default.yaml"
+# Shipped inside the package, so an installed `tierstream` finds it without the source
+# tree; policies/default.yaml is the same file, for readers of the repository.
+DEFAULT_POLICY_FILE = Path(__file__).resolve().with_name("default.yaml")
 
 
 class PolicyError(ValueError):

@@ -7,7 +7,6 @@ stderr is one line starting with `tierstream:` and the exit status is 2.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import socket
 import subprocess
@@ -18,7 +17,6 @@ import pytest
 
 from schemas.export import CONTRACTS, JSON_DIR
 from tests.paths import REPO
-from tierstream.cli.base import progress_printer
 from tierstream.cli.main import build_parser, main
 from tierstream.demo.generator import assign_personas
 
@@ -63,7 +61,18 @@ def test_schemas_export_writes_the_contract_files(tmp_path: Path,
     for name in CONTRACTS:
         written = (tmp_path / "out" / name).read_text(encoding="utf-8")
         assert written == (JSON_DIR / name).read_text(encoding="utf-8")
-    assert len(capsys.readouterr().out.splitlines()) == len(CONTRACTS)
+    printed = capsys.readouterr().out.splitlines()
+    assert {str(tmp_path / "out" / name) for name in CONTRACTS} <= set(printed)
+
+
+def test_schemas_export_writes_under_the_current_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["schemas", "export"]) == 0
+    for name in CONTRACTS:
+        written = (tmp_path / "schemas" / "json" / name).read_text(encoding="utf-8")
+        assert written == (JSON_DIR / name).read_text(encoding="utf-8")
+    assert (tmp_path / "schemas" / "openapi.yaml").is_file()
 
 
 def test_policy_check_accepts_the_default_policy(capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,15 +96,6 @@ def test_persona_mix_keeps_only_the_named_personas() -> None:
     assert {p.name for p in chosen} == {"struggler", "rising_star"}
     with pytest.raises(ValueError, match="unknown persona"):
         assign_personas(3, only={"nobody"})
-
-
-def test_progress_is_a_plain_line_per_report_off_a_terminal() -> None:
-    out = io.StringIO()
-    report = progress_printer("produced", out)
-    report(500, 2.0)
-    report(1000, 4.0)
-    assert out.getvalue().splitlines() == ["produced 500 records (250/s, 2s)",
-                                           "produced 1000 records (250/s, 4s)"]
 
 
 def _closed_port() -> int:
@@ -122,7 +122,8 @@ def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
 
 
 @pytest.mark.parametrize("command", [["topics", "create"], ["produce", "--limit", "1"],
-                                     ["tail", "--limit", "1"], ["worker"]],
+                                     ["tail", "--limit", "1"], ["worker"],
+                                     ["policy", "publish", "policies/default.yaml"]],
                          ids=lambda c: c[0])
 def test_an_unreachable_broker_is_one_line(command: list[str], tmp_path: Path) -> None:
     port = _closed_port()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from tierstream.cli.progress import ReplayProgress
+from tierstream.cli.progress import CountProgress, ReplayProgress
 
 
 class Terminal(io.StringIO):
@@ -56,3 +56,35 @@ def test_without_a_known_size_the_bar_has_no_eta() -> None:
     with ReplayProgress(None, stream=out) as progress:
         progress(1024, 10)
     assert "%" not in out.getvalue()
+
+
+def test_counted_work_off_a_terminal_shows_rate_share_and_eta() -> None:
+    out, clock = io.StringIO(), Clock()
+    with CountProgress(1000, "produce", stream=out, every_seconds=5, clock=clock) as progress:
+        clock.now += 2
+        progress(100)  # too soon: nothing
+        clock.now += 3
+        progress(250)
+    assert out.getvalue().splitlines() == [
+        "produce: 250 records, 50 records/s, 25% of 1,000, ETA 15s",
+        "produce: done, 250 records in 5s (50 records/s)",
+    ]
+
+
+def test_counted_work_without_a_total_shows_count_and_rate() -> None:
+    out, clock = io.StringIO(), Clock()
+    with CountProgress(None, "generate", unit="events", stream=out, every_seconds=1,
+                       clock=clock) as progress:
+        clock.now += 2
+        progress(400)
+    assert out.getvalue().splitlines()[0] == "generate: 400 events, 200 events/s"
+
+
+def test_counted_work_on_a_terminal_is_a_bar_with_rate_and_eta() -> None:
+    out = Terminal()
+    with CountProgress(1000, "produce", stream=out) as progress:
+        progress(500)
+    text = out.getvalue()
+    assert "produce:  50%" in text or "produce: 100%" in text
+    assert "records/s" in text
+    assert "<" in text  # elapsed<remaining

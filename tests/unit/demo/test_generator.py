@@ -15,7 +15,9 @@ from tierstream.core.engine import apply
 from tierstream.core.state import CustomerState
 from tierstream.demo.generator import (
     DEFAULT_START,
+    FILE_INVALID_KINDS,
     Record,
+    SyntheticStream,
     assign_personas,
     customer_id,
     generate,
@@ -166,3 +168,26 @@ def test_arguments_are_checked() -> None:
     with pytest.raises(ValueError, match="invalid_ratio"):
         next(generate(1, invalid_ratio=1.0))
     assert list(generate(0)) == []
+
+
+def test_the_stream_knows_its_size_and_marks_its_invalid_records() -> None:
+    built: list[int] = []
+    stream = SyntheticStream(250, seed=5, invalid_ratio=0.2, progress=built.append)
+    assert built == [100, 200, 250]
+    listed = list(stream)
+    assert listed == list(generate(250, seed=5, invalid_ratio=0.2))
+    assert list(stream) == listed  # read again: the same records
+    assert sum(r.valid for r in listed) == stream.events
+    assert all(valid_events((r,)) for r in listed if r.valid)
+
+
+def test_a_stream_for_a_file_never_depends_on_its_keys() -> None:
+    stream = SyntheticStream(40, seed=2, invalid_ratio=0.3, invalid_kinds=FILE_INVALID_KINDS)
+    for record in stream:
+        try:
+            body = json.loads(record.value)
+        except ValueError:
+            continue  # the cut-off records
+        assert record.key == body["customer_id"].encode()
+    with pytest.raises(ValueError, match="invalid_kinds"):
+        SyntheticStream(1, invalid_kinds=["lost_in_the_mail"])
