@@ -25,7 +25,7 @@ from bench.ceiling import ClientSettings
 from bench.profile import summarize_profile
 from bench.scenarios import Variant
 from streams.worker.app import create_app
-from tierstream.demo.generator import Record, generate
+from tierstream.demo.generator import Record, generate, horizon
 from tierstream.policy import load_policy
 
 
@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def stream(customers: int, events: int, seed: int) -> list[Record]:
-    return list(itertools.islice(generate(customers, seed), events))
+    """The first `events` records of the customers' stream, without building the rest."""
+    until = horizon(customers, events, seed)
+    return list(itertools.islice(generate(customers, seed, until=until), events))
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:

@@ -75,12 +75,32 @@ def generate(
     invalid_ratio: float = 0.0,
     id_prefix: str = "",
     personas: Collection[str] | None = None,
+    until: datetime | None = None,
 ) -> Iterator[Record]:
     """Records of `customers` customers in event-time order; `invalid_ratio` of all
     records (approximately) are deliberately invalid. `id_prefix` is put before every
     customer id (the demo uses one per run, so reruns show new customers). `personas`
-    restricts the mix to the named personas (see `personas.PERSONAS`)."""
-    yield from SyntheticStream(customers, seed, start, invalid_ratio, id_prefix, personas)
+    restricts the mix to the named personas (see `personas.PERSONAS`). `until` keeps
+    only the events that occur before it (see `horizon`)."""
+    yield from SyntheticStream(customers, seed, start, invalid_ratio, id_prefix, personas,
+                               until=until)
+
+
+def horizon(customers: int, events: int, seed: int = 7, start: datetime = DEFAULT_START,
+            sample: int = 2_000) -> datetime | None:
+    """An event time before which the stream of `customers` customers holds (with a
+    margin) at least its first `events` events, or None if that needs all of them.
+
+    The whole stream must be in memory to be merged in time order: a million customers'
+    year is about 17 million events. A benchmark that reads only the first `events`
+    passes this as `until` and keeps only those, and gets the same first records."""
+    sampled = min(sample, customers)
+    if sampled == 0:
+        return None
+    times = sorted(at for number, persona in enumerate(assign_personas(sampled, seed), 1)
+                   for at, _, _ in _timeline(number, persona, seed, start, ""))
+    wanted = int(events * sampled / customers * 1.25) + 10
+    return times[wanted] if wanted < len(times) else None
 
 
 class SyntheticStream:
@@ -88,7 +108,8 @@ class SyntheticStream:
     timeline is built up front (they must be, to merge them in time order), so a
     progress bar can show how far the writing is. Iterating again gives the same records.
     `invalid_kinds` narrows the bad records (a file of lines has no keys to mismatch);
-    `progress(customers built)` is called while the timelines are built."""
+    `progress(customers built)` is called while the timelines are built; `until` keeps
+    only events before that time."""
 
     def __init__(
         self,
@@ -100,6 +121,7 @@ class SyntheticStream:
         personas: Collection[str] | None = None,
         invalid_kinds: Collection[str] = INVALID_KINDS,
         progress: Callable[[int], None] | None = None,
+        until: datetime | None = None,
     ) -> None:
         if customers < 0:
             raise ValueError("customers must not be negative")
@@ -114,7 +136,10 @@ class SyntheticStream:
         self.invalid_kinds = tuple(k for k in INVALID_KINDS if k in invalid_kinds)
         self.timelines = []
         for number, persona in enumerate(assign_personas(customers, seed, personas), start=1):
-            self.timelines.append(_timeline(number, persona, seed, start, id_prefix))
+            timeline = _timeline(number, persona, seed, start, id_prefix)
+            if until is not None:
+                timeline = [entry for entry in timeline if entry[0] < until]
+            self.timelines.append(timeline)
             if progress is not None and (number % 100 == 0 or number == customers):
                 progress(number)
         self.events = sum(len(t) for t in self.timelines)  # valid events (invalid ones extra)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import defaultdict
 from datetime import datetime
@@ -21,6 +22,7 @@ from tierstream.demo.generator import (
     assign_personas,
     customer_id,
     generate,
+    horizon,
 )
 from tierstream.demo.personas import PERSONAS
 from tierstream.intake import Rejection, decode
@@ -191,3 +193,11 @@ def test_a_stream_for_a_file_never_depends_on_its_keys() -> None:
         assert record.key == body["customer_id"].encode()
     with pytest.raises(ValueError, match="invalid_kinds"):
         SyntheticStream(1, invalid_kinds=["lost_in_the_mail"])
+
+
+def test_a_horizon_keeps_the_same_first_records_without_building_the_rest() -> None:
+    until = horizon(600, 500, sample=200)
+    assert until is not None
+    cut = list(itertools.islice(generate(600, until=until), 500))
+    assert cut == list(itertools.islice(generate(600), 500))
+    assert horizon(10, 10**6) is None  # the whole stream is needed
