@@ -12,6 +12,7 @@ after this returns.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -78,14 +79,20 @@ class Processor:
         decided = self.pipeline.run(records, StoredStates(self.table), self.active.current,
                                     self.clock())
         acks = []
+        started = time.monotonic()
         for out in last_latest_only(decided.sends):
             ack = await self.send(self.topics[out.role], out.key, out.value, out.partition)
             if ack is not None:
                 acks.append(ack)
         if decided.sends:
-            await self.delivered()
-            for ack in acks:  # a record the broker refused fails the batch: redelivered
-                await ack
+            try:
+                await self.delivered()
+                for ack in acks:  # a record the broker refused fails the batch: redelivered
+                    await ack
+            except Exception:
+                self.metrics.send_errors.inc()
+                raise
+            self.metrics.send_latency.observe(time.monotonic() - started)
         self._store(decided)
         count_outcomes(self.metrics, decided.outcomes, self.clock())
 

@@ -4,6 +4,13 @@ Nothing registers at import time; tests pass a fresh `CollectorRegistry`. Label
 values are bounded sets (event types, reasons, tiers, grades, partitions), never
 customer ids. Counters whose labels are known in advance start at zero, so a rate
 over them exists (and an alert on "no events" can fire) before the first event.
+
+Names follow Prometheus conventions (tests/unit/streams/telemetry/test_metric_names.py):
+counters end in `_total` (added by the client), durations are in seconds and sizes in
+bytes. faust's own sensor metrics are not exported: those an operator needs (commit
+and send latency, send errors, rebalances, table recovery, HTTP requests) are here,
+fed by `streams/telemetry/faust_sensor.py`; the rest duplicate ours (see
+docs/monitoring.md).
 """
 
 from __future__ import annotations
@@ -33,6 +40,15 @@ EVENT_AGE_BUCKETS = (
     0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0,
     21600.0, 86400.0,
 )
+# A broker round trip (commit, send acknowledgement): milliseconds, seconds when sick.
+KAFKA_LATENCY_BUCKETS = (
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+)
+# A rebalance or table recovery: seconds; a recovery from an empty disk takes minutes.
+REBALANCE_BUCKETS = (
+    0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
+)
+HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,16 @@ class Metrics:
     policy_updates: Counter
     reevaluations: Counter
     build_info: Gauge
+    commit_latency: Histogram
+    send_latency: Histogram
+    send_errors: Counter
+    rebalances: Counter
+    rebalance_in_progress: Gauge
+    rebalance_duration: Histogram
+    table_recovery_in_progress: Gauge
+    table_recovery_duration: Histogram
+    http_requests: Counter
+    http_request_duration: Histogram
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -156,6 +182,53 @@ class Metrics:
             build_info=Gauge(
                 p + "build_info", "The running tierstream build (value 1).",
                 ["version", "python", "faust"], registry=registry,
+            ),
+            commit_latency=Histogram(
+                p + "commit_latency_seconds", "Commit rounds of the consumer (one per "
+                "commit interval): start to the broker's answer; a round with nothing to "
+                "commit takes about 0.", buckets=KAFKA_LATENCY_BUCKETS, registry=registry,
+            ),
+            send_latency=Histogram(
+                p + "send_latency_seconds", "A batch's outputs, from the first send to "
+                "the broker's acknowledgement of all of them (and records faust sends "
+                "itself, one by one).",
+                buckets=KAFKA_LATENCY_BUCKETS, registry=registry,
+            ),
+            send_errors=Counter(
+                p + "send_errors", "Output batches (or records faust sends itself) the "
+                "broker refused or could not be reached for; a refused batch is decided "
+                "again.", registry=registry,
+            ),
+            rebalances=Counter(
+                p + "rebalances", "Consumer group rebalances this worker took part in "
+                "(counted when they start).", registry=registry,
+            ),
+            rebalance_in_progress=Gauge(
+                p + "rebalance_in_progress", "1 from the start of a rebalance until the "
+                "streams resume (table recovery included), else 0.", registry=registry,
+            ),
+            rebalance_duration=Histogram(
+                p + "rebalance_duration_seconds", "Rebalance start to the streams "
+                "resuming, table recovery included.", buckets=REBALANCE_BUCKETS,
+                registry=registry,
+            ),
+            table_recovery_in_progress=Gauge(
+                p + "table_recovery_in_progress", "1 while the worker reads its tables "
+                "back from their changelogs after a rebalance, else 0.", registry=registry,
+            ),
+            table_recovery_duration=Histogram(
+                p + "table_recovery_duration_seconds", "New assignment received to the "
+                "tables recovered (the part of a rebalance that grows with the state).",
+                buckets=REBALANCE_BUCKETS, registry=registry,
+            ),
+            http_requests=Counter(
+                p + "http_requests", "HTTP requests answered by the worker, by route "
+                "pattern and status code.", ["route", "status"], registry=registry,
+            ),
+            http_request_duration=Histogram(
+                p + "http_request_duration_seconds", "Time the worker spent answering an "
+                "HTTP request, by route pattern.", ["route"], buckets=HTTP_BUCKETS,
+                registry=registry,
             ),
         )
         metrics._start_at_zero()

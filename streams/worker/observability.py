@@ -1,9 +1,9 @@
 """Wires monitoring into a faust app: sensor, readiness signals, gauge rebuilds, lag timer.
 
-faust's own Prometheus sensor (messages, commits, rebalances, send latency) registers
-in the worker's registry under the `tierstream_faust_` prefix, so one `/metrics` page
-serves both and no name clashes with ours (`tierstream_` without `faust_`). faust's
-`setup_prometheus_sensors` is not used because it would add a second `/metrics` page.
+faust's hooks (commits, sends, rebalances, HTTP requests) feed our metrics through
+`PrometheusSensor`, so one `/metrics` page serves one set of conventional names.
+faust's `PrometheusMonitor` is not used: its names break Prometheus conventions and
+mostly repeat ours (streams/telemetry/faust_sensor.py says which went where).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import logging
 from typing import Any
 
 import faust
-from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
 from prometheus_client import CollectorRegistry
 
 from streams.http.readiness import Readiness
+from streams.telemetry.faust_sensor import PrometheusSensor
 from streams.telemetry.lag import LAG_INTERVAL_SECONDS, PartitionGauges, update_lag
 from streams.telemetry.metrics import Metrics
 from streams.telemetry.tier_gauges import rebuild
@@ -23,15 +23,15 @@ from tierstream.settings import Settings
 
 log = logging.getLogger(__name__)
 
-FAUST_METRICS_PREFIX = "tierstream_faust"
-
 
 def install_observability(
     app: faust.App, settings: Settings, table: Any, metrics: Metrics,
-    registry: CollectorRegistry,
+    registry: CollectorRegistry | None = None,
 ) -> Readiness:
-    """Call once from the app factory, after the table exists; returns the readiness."""
-    app.monitor = PrometheusMonitor(metrics=FaustMetrics.create(registry, FAUST_METRICS_PREFIX))
+    """Call once from the app factory, after the table exists; returns the readiness.
+
+    `registry` is unused (every metric is in `metrics`); kept so callers need no change."""
+    app.monitor = PrometheusSensor(metrics)
     readiness = Readiness()
 
     async def on_rebalance(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:

@@ -6,22 +6,34 @@ asks Prometheus's HTTP API (not the worker) for the counters, the tier gauges an
 consumer lag, and runs every dashboard panel's query there. Then the worker is
 replaced by a fresh process with an empty state directory: its tier gauges must come
 back from the changelog, with no event sent.
+
+Every metric name the docs mention (README.md, docs/, monitoring/: rules, their
+tests, dashboard queries) must be on a live worker's /metrics page, with the labels
+written next to it; `tierstream_query_*` names belong to the query process and are
+checked against its metrics factory instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import subprocess
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from prometheus_client import CollectorRegistry
+from prometheus_client.metrics_core import Metric
+from prometheus_client.parser import text_string_to_metric_families
 
+from streams.query.metrics import QueryMetrics
+from streams.telemetry.metrics import Metrics
 from tests.integration.harness import REPO, WorkerProcess, event, free_port, produce
 from tierstream.settings import Settings
 
@@ -164,24 +176,35 @@ async def test_prometheus_sees_the_counters_tier_gauges_and_lag_of_what_was_sent
                 http, prometheus, "sum by (tier) (tierstream_customers)")),
             "lag_partitions": await query(http, prometheus, "count(tierstream_consumer_lag)"),
             "lag": await query(http, prometheus, "sum(tierstream_consumer_lag)"),
-            "committed": await query(
+            "committed": await query(  # with lag 0: everything sent was committed
                 http, prometheus, "sum(tierstream_consumer_committed_offset)"),
-            "end_offsets": await query(  # what lag is measured against: all that was sent
-                http, prometheus, "sum(tierstream_faust_topic_partition_end_offset"
-                f'{{topic="{settings.input_topic}"}})'),
         }
         ok = (seen["consumed"] == {"": SENT} and seen["tiers"] == TIERS
               and [list(seen[k].values()) for k in ("duplicates", "not_json", "c_to_b")]
               == [[1], [1], [1]]
               and seen["lag_partitions"] == {"": 4} and seen["lag"] == {"": 0}
-              and seen["end_offsets"] == {"": SENT} and seen["committed"] == {"": SENT})
+              and seen["committed"] == {"": SENT})
         return ok, seen
 
     await eventually(counted, "counters, tier gauges and lag in Prometheus", worker=worker)
 
-    # faust's own sensor is on the same page, under its prefix; the rules all load.
-    received = await query(http, prometheus, "tierstream_faust_messages_received_total")
-    assert sum(received.values()) >= SENT
+    # faust's hooks land in our names, in seconds: the joining rebalance is over, its
+    # commits were timed, and Prometheus's own scrapes are counted by route.
+    client = {
+        "rebalances": "tierstream_rebalances_total",
+        "rebalancing": "tierstream_rebalance_in_progress + tierstream_table_recovery_in_progress",
+        "rebalance_seconds": "tierstream_rebalance_duration_seconds_count",
+        "commits": "tierstream_commit_latency_seconds_count",
+        "scrapes": 'tierstream_http_requests_total{route="/metrics", status="200"}',
+    }
+    expected = {"rebalances": True, "rebalancing": False, "rebalance_seconds": True,
+                "commits": True, "scrapes": True}
+
+    async def hooks() -> tuple[bool, Any]:
+        seen = {k: sum((await query(http, prometheus, e)).values()) for k, e in client.items()}
+        return {k: v > 0 for k, v in seen.items()} == expected, seen
+
+    await eventually(hooks, "faust's hooks in our metrics", worker=worker)
     async with http.get(f"{prometheus.url}/api/v1/rules") as resp:
         groups = (await resp.json())["data"]["groups"]
     assert {r["health"] for g in groups for r in g["rules"]} == {"ok"}
@@ -207,3 +230,108 @@ async def test_prometheus_sees_the_counters_tier_gauges_and_lag_of_what_was_sent
         await eventually(rebuilt, "tier gauges of the restarted worker", worker=second)
     finally:
         second.stop()
+
+
+# --- Every metric name the docs mention is served ------------------------------------
+
+DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")),
+        *sorted(f for f in (REPO / "monitoring").rglob("*")
+                if f.suffix in {".md", ".yml", ".yaml", ".json"})]
+NAME = re.compile(r"\btierstream_[a-z0-9_]*")
+TARGET_LABELS = {"job", "instance"}  # added by Prometheus to every scraped series
+QUERY_PREFIX = "tierstream_query_"  # served by `tierstream serve`, not by the worker
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A metric name in a doc (`prefix`: `tierstream_x_*` or a bare `tierstream_x_`)."""
+
+    where: str
+    name: str
+    labels: frozenset[str]
+    prefix: bool
+
+
+def mentions(path: Path) -> list[Mention]:
+    """Names a reader would query; file names (`tierstream_x.yml`) are not names."""
+    found = []
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        where = f"{path.relative_to(REPO)}:{n}"
+        for match in NAME.finditer(line):
+            name, rest = match.group(), line[match.end():]
+            if re.match(r"\.[a-z]", rest):
+                continue
+            alternatives = re.match(r"\(([a-z0-9_|]+)\)", rest)  # grep -E 'x_(a|b)'
+            if alternatives:
+                found += [Mention(where, name + alt, frozenset(), False)
+                          for alt in alternatives.group(1).split("|")]
+                continue
+            labels = re.match(r"\{([^}]*)\}", rest)
+            names = frozenset(
+                m.group(1) for part in (labels.group(1).split(",") if labels else [])
+                if (m := re.match(r"\s*([a-zA-Z_]\w*)", part)))
+            found.append(Mention(where, name, names, name.endswith("_") or rest[:1] == "*"))
+    return found
+
+
+def served(families: Iterable[Metric], labelnames: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Every queryable series name of `families` -> the label names it may carry."""
+    suffixes = {"counter": ["_total", "_created"], "info": ["_info"],
+                "histogram": ["", "_bucket", "_sum", "_count", "_created"],
+                "summary": ["", "_sum", "_count", "_created"]}
+    names: dict[str, set[str]] = {}
+    for family in families:
+        labels = labelnames.get(family.name, set()) | TARGET_LABELS
+        labels |= {k for sample in family.samples for k in sample.labels}
+        for suffix in suffixes.get(family.type, [""]):
+            names[family.name + suffix] = labels | ({"le"} if suffix == "_bucket" else set())
+    return names
+
+
+def factory_labelnames(metrics: object) -> dict[str, set[str]]:
+    """Label names per family, from a metrics dataclass (families without series too)."""
+    out = {}
+    for field in fields(metrics):  # type: ignore[arg-type]
+        metric = getattr(metrics, field.name)
+        out[metric._name] = set(metric._labelnames)
+    return out
+
+
+def query_process_names() -> dict[str, set[str]]:
+    """The query process's names, from its factory on a registry (it is not started)."""
+    registry = CollectorRegistry()
+    return served(registry.collect(), factory_labelnames(QueryMetrics.create(registry)))
+
+
+def unknown(mention: Mention, names: dict[str, set[str]]) -> str | None:
+    """Why `mention` names nothing served, or None when it does."""
+    if mention.prefix:
+        return None if any(n.startswith(mention.name) for n in names) else "no such prefix"
+    if mention.name not in names:
+        return "not served"
+    extra = mention.labels - names[mention.name]
+    return f"no label {sorted(extra)}" if extra else None
+
+
+async def test_every_metric_name_in_the_docs_and_monitoring_is_served_by_a_live_worker(
+    settings: Settings, worker: WorkerProcess, http: aiohttp.ClientSession,
+) -> None:
+    worker_url = f"http://127.0.0.1:{settings.web_port}"
+
+    async def page() -> tuple[bool, Any]:
+        async with http.get(f"{worker_url}/metrics") as resp:
+            return resp.status == 200, await resp.text()
+
+    await eventually(page, "worker /metrics", worker=worker)
+    _, text = await page()
+    registry = CollectorRegistry()
+    live = served(text_string_to_metric_families(text),
+                  factory_labelnames(Metrics.create(registry)))
+    query = query_process_names()
+    wrong = []
+    for mention in (m for path in DOCS for m in mentions(path)):
+        served_by = query if mention.name.startswith(QUERY_PREFIX) else live
+        if (why := unknown(mention, served_by)) is not None:
+            labels = "{" + ",".join(sorted(mention.labels)) + "}" if mention.labels else ""
+            wrong.append(f"{mention.where}: {mention.name}{labels}: {why}")
+    assert not wrong, "docs name metrics a worker does not serve:\n" + "\n".join(wrong)

@@ -187,3 +187,24 @@ async def test_a_batch_redelivered_after_its_states_were_stored_publishes_nothin
     await processor(table, broker).handle_batch(batch())
     assert len(broker.acked) == sent
     assert dict(table) == stored
+
+
+async def test_a_refused_batch_is_counted_stores_nothing_and_raises() -> None:
+    broker, registry = Broker(), CollectorRegistry()
+
+    async def refused() -> None:
+        raise ConnectionError("broker unreachable")
+
+    table: dict[bytes, bytes] = {}
+    p = Processor(SETTINGS, ActivePolicy(DEFAULT_POLICY), table, broker.send,
+                  Metrics.create(registry), lambda: NOW, refused)
+    with pytest.raises(ConnectionError):
+        await p.handle(record(0, "e-1"))
+    assert not table  # decided again on redelivery
+    assert registry.get_sample_value("tierstream_send_errors_total") == 1
+    assert registry.get_sample_value("tierstream_send_latency_seconds_count") == 0
+
+    p.delivered = broker.delivered
+    await p.handle(record(0, "e-1"))
+    assert KEY in table
+    assert registry.get_sample_value("tierstream_send_latency_seconds_count") == 1
