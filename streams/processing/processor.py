@@ -104,7 +104,7 @@ class Processor:
             track_write(self.metrics, old, written)  # table size gauges
         for customer_id in decided.unchanged:
             # Only duplicates: re-store the state as it is. If a crash lost its changelog
-            # record (the local store kept it), the changelog converges again (README).
+            # record (the local store kept it), the changelog converges again (docs/guarantees.md).
             key = customer_id.encode()
             stored = self.table.get(key)
             if stored is not None:

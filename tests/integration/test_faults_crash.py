@@ -62,7 +62,7 @@ async def test_kill_9_mid_stream_then_restart_loses_nothing(
     repeats = sum(seen.values()) - len(seen)
     print(f"{guarantee}: {len(records)} events, {len(seen)} outputs, {repeats} repeated")
     # Repeats are allowed (consumers drop them by id) but bounded by what one crash can
-    # redo. faust's exactly_once does not remove them here: see README "Delivery
+    # redo. faust's exactly_once does not remove them here: see docs/guarantees.md "Delivery
     # guarantees" for the measured numbers that made at_least_once the default.
     assert repeats <= len(seen)
 

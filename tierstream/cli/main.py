@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tierstream",
         description="Real-time bank customer tiering on Kafka. Settings come from "
-        "TIERSTREAM_* environment variables (see README).",
+        "TIERSTREAM_* environment variables (docs/configuration.md).",
     )
     parser.add_argument("--version", action="version", version=f"tierstream {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
