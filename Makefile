@@ -7,7 +7,8 @@ PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
 .PHONY: help install demo test unit integration lint typecheck schemas \
-        broker-start broker-stop broker-reset clean bench bench-core
+        broker-start broker-stop broker-reset secure-broker-start secure-broker-stop \
+        clean bench bench-core bench-query
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -42,9 +43,16 @@ broker-stop: ## stop the local broker
 	@scripts/kafka-local.sh stop
 broker-reset: ## stop the local broker and delete its data
 	@scripts/kafka-local.sh reset
+secure-broker-start: ## start the second, SASL_SSL-only local broker (docs/security.md)
+	@scripts/kafka-secure.sh start
+secure-broker-stop: ## stop the SASL_SSL broker
+	@scripts/kafka-secure.sh stop
 
 bench: install ## benchmark the worker against a plain aiokafka loop (BENCH_ARGS="--events 500000 --customers 50000")
 	@scripts/with-broker.sh $(PY) -m bench.run $(BENCH_ARGS)
+
+bench-query: install ## decisions with and without 20 API clients on `tierstream serve` (BENCH_ARGS="--seconds 40 --clients 20")
+	@scripts/with-broker.sh $(PY) -m bench.query_load $(BENCH_ARGS)
 
 bench-core: ## benchmark the offline replay against the JSON floor, no broker (BENCH_ARGS="--events 1000000")
 	@$(PY) -m bench.core $(BENCH_ARGS)

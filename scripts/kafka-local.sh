@@ -289,4 +289,7 @@ main() {
     esac
 }
 
-main "$@"
+# Run only when executed; scripts/kafka-secure.sh sources this file for its functions.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    main "$@"
+fi

@@ -8,7 +8,9 @@ are built from. So the worker and the tools never disagree on how to reach a clu
 
 from __future__ import annotations
 
+import contextlib
 import ssl
+from collections.abc import Iterator
 from typing import Any
 
 from tierstream.settings import Settings
@@ -30,15 +32,28 @@ def ssl_context(settings: Settings) -> ssl.SSLContext | None:
     """A verifying TLS context (CA file or system CAs, optional client certificate)."""
     if not uses_tls(settings):
         return None
-    context = ssl.create_default_context(
-        purpose=ssl.Purpose.SERVER_AUTH, cafile=settings.ssl_cafile or None
-    )
+    if settings.ssl_keyfile and not settings.ssl_certfile:
+        raise SecurityConfigError("TIERSTREAM_SSL_KEYFILE needs TIERSTREAM_SSL_CERTFILE")
+    with _naming("TIERSTREAM_SSL_CAFILE", settings.ssl_cafile):
+        context = ssl.create_default_context(
+            purpose=ssl.Purpose.SERVER_AUTH, cafile=settings.ssl_cafile or None
+        )
     context.check_hostname = settings.ssl_check_hostname
     if settings.ssl_certfile:
-        context.load_cert_chain(settings.ssl_certfile, settings.ssl_keyfile or None)
-    elif settings.ssl_keyfile:
-        raise SecurityConfigError("TIERSTREAM_SSL_KEYFILE needs TIERSTREAM_SSL_CERTFILE")
+        with _naming("TIERSTREAM_SSL_CERTFILE (and _KEYFILE)", settings.ssl_certfile):
+            context.load_cert_chain(settings.ssl_certfile, settings.ssl_keyfile or None)
     return context
+
+
+@contextlib.contextmanager
+def _naming(variable: str, path: str) -> Iterator[None]:
+    """A missing or unreadable PEM file is reported with the setting that names it
+    (ssl's own errors say neither the file nor the setting)."""
+    try:
+        yield
+    except OSError as exc:  # FileNotFoundError, PermissionError, ssl.SSLError (not PEM)
+        reason = getattr(exc, "reason", None) or exc.strerror or str(exc)
+        raise SecurityConfigError(f"{variable}: cannot use {path}: {reason}") from None
 
 
 def check_sasl(settings: Settings) -> None:

@@ -2,6 +2,8 @@
 
 faust would create them too, but a producer that writes first would get the broker's
 defaults (one partition); so the demo, the tests and operators create them up front.
+The dead-letter topic gets a bounded retention (TIERSTREAM_DLQ_RETENTION_DAYS) when it
+is created; an existing topic's configuration is left as it is.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from tierstream.settings import Settings
 
 STATE_TABLE = "customer-state"  # customer id -> CustomerState JSON
 DUE_TABLE = "customer-due"  # customer id -> event time it is next due for re-evaluation
+HISTORY_TABLE = "customer-history"  # customer id -> its published tier changes (docs/audit.md)
+MS_PER_DAY = 24 * 60 * 60 * 1000
 
 
 def changelog_topic(settings: Settings, table: str) -> str:
@@ -28,14 +32,21 @@ def changelog_specs(settings: Settings) -> list[NewTopic]:
     n, r = settings.partitions, settings.replication_factor
     return [NewTopic(changelog_topic(settings, t), n, r,
                      topic_configs={"cleanup.policy": "compact"})
-            for t in (STATE_TABLE, DUE_TABLE)]
+            for t in (STATE_TABLE, DUE_TABLE, HISTORY_TABLE)]
+
+
+def dlq_configs(settings: Settings) -> dict[str, str]:
+    """Rejected records are kept long enough to inspect and replay, not forever: they
+    may carry personal data nobody processes any more."""
+    retention_ms = round(settings.dlq_retention_days * MS_PER_DAY)
+    return {"retention.ms": str(retention_ms)}
 
 
 def topic_specs(settings: Settings) -> list[NewTopic]:
     n, r = settings.partitions, settings.replication_factor
-    plain = [settings.input_topic, settings.tier_changes_topic, settings.alerts_topic,
-             settings.dlq_topic]
+    plain = [settings.input_topic, settings.tier_changes_topic, settings.alerts_topic]
     specs = [NewTopic(name, n, r) for name in plain]
+    specs.append(NewTopic(settings.dlq_topic, n, r, topic_configs=dlq_configs(settings)))
     specs.append(NewTopic(settings.latest_topic, n, r,
                           topic_configs={"cleanup.policy": "compact"}))
     specs.append(NewTopic(settings.reevaluation_topic, n, r))  # internal, co-partitioned

@@ -24,6 +24,7 @@ import aiohttp
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import RecordMetadata
 from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
 
 from tierstream.settings import Settings
 
@@ -62,6 +63,8 @@ def unique_settings(tmp: Path, **overrides: Any) -> Settings:
 def settings_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIERSTREAM_")}
     for name, value in settings.model_dump().items():
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
         env[f"TIERSTREAM_{name.upper()}"] = str(value)
     return env
 

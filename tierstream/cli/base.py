@@ -1,5 +1,5 @@
 """What every `tierstream` command shares: the expected-failure error, running a
-coroutine against Kafka, argument types, progress lines and one-line error texts.
+coroutine against Kafka, argument types and one-line error texts.
 
 Argument types reject bad values at parse time (argparse prints usage and exits 2),
 so a command never starts half-way on a value it cannot use.
@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import logging
-import sys
-from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, TextIO, TypeVar
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -27,16 +24,38 @@ class CliError(Exception):
 
 
 def run_async(coro: Coroutine[Any, Any, T], settings: Settings) -> T | None:
-    """Run a Kafka-facing coroutine; an unreachable broker is one line, Ctrl-C is None."""
+    """Run a Kafka-facing coroutine; an unreachable broker, a refused login or an
+    untrusted certificate is one line (streams/kafka/connect_errors.py), Ctrl-C is None."""
     from aiokafka.errors import KafkaConnectionError
 
+    from streams.kafka.connect_errors import ClientErrors, connection_failure
+    from streams.kafka.existing import MissingTopics
+    from streams.kafka.security import SecurityConfigError
+
     try:
-        with kafka_client_logs_quiet():
+        check_bootstrap_servers(settings.bootstrap_servers)
+    except CliError:
+        coro.close()  # never started: no "never awaited" warning
+        raise
+    client_errors = ClientErrors()
+    try:
+        with client_errors.capture():
             return asyncio.run(coro)
     except KafkaConnectionError as exc:
-        raise CliError(f"cannot reach Kafka at {settings.bootstrap_servers}: {exc}") from None
+        raise CliError(connection_failure(settings, client_errors.causes, exc)) from None
+    except (SecurityConfigError, MissingTopics) as exc:
+        raise CliError(str(exc)) from None
     except KeyboardInterrupt:
         return None
+
+
+def check_bootstrap_servers(servers: str) -> None:
+    """CliError for a broker list the Kafka client would fail on with a traceback."""
+    for server in servers.split(","):
+        host, colon, port = server.strip().rpartition(":")
+        if not server.strip() or (colon and not (host and port.isdigit())):
+            raise CliError(f"bad settings: TIERSTREAM_BOOTSTRAP_SERVERS: {servers!r} is not "
+                           "HOST:PORT[,HOST:PORT...]")
 
 
 def non_negative_int(text: str) -> int:
@@ -80,32 +99,3 @@ def settings_error(exc: ValidationError) -> str:
         field = ".".join(str(p) for p in err["loc"]) or "settings"
         parts.append(f"TIERSTREAM_{field.upper()}: {err['msg']}")
     return "bad settings: " + "; ".join(parts)
-
-
-def progress_printer(what: str, stream: TextIO = sys.stderr) -> Callable[[int, float], None]:
-    """A `progress(count, elapsed)` callback: one self-overwriting line on a terminal,
-    a plain line per report otherwise (logs, pipes)."""
-    live = stream.isatty()
-
-    def report(count: int, elapsed: float) -> None:
-        rate = count / elapsed if elapsed > 0 else 0.0
-        line = f"{what} {count} records ({rate:.0f}/s, {elapsed:.0f}s)"
-        if live:
-            print("\r" + line, end="", file=stream, flush=True)
-        else:
-            print(line, file=stream, flush=True)
-
-    return report
-
-
-@contextlib.contextmanager
-def kafka_client_logs_quiet() -> Iterator[None]:
-    """Hide the Kafka client's own connection-error log lines while a command runs:
-    the command reports an unreachable broker itself, in one line."""
-    logger = logging.getLogger("aiokafka")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)

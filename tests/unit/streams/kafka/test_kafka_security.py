@@ -84,3 +84,15 @@ def test_the_worker_app_carries_the_credentials() -> None:
     creds = tier_app.app.conf.broker_credentials
     assert isinstance(creds, faust.SASLCredentials)
     assert creds.mechanism.value == "SCRAM-SHA-256"
+
+
+@pytest.mark.parametrize(("fields", "variable"), [
+    ({"ssl_cafile": "/no/such/ca.pem"}, "TIERSTREAM_SSL_CAFILE"),
+    ({"ssl_certfile": "/no/such/client.pem"}, "TIERSTREAM_SSL_CERTFILE"),
+])
+def test_an_unreadable_pem_file_names_its_setting(fields: dict[str, str], variable: str) -> None:
+    s = Settings(security_protocol="SASL_SSL", sasl_username="u", sasl_password="p",
+                 **fields)  # type: ignore[arg-type]
+    with pytest.raises(SecurityConfigError, match=variable) as raised:
+        client_kwargs(s)
+    assert "No such file" in str(raised.value)
