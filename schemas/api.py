@@ -1,4 +1,5 @@
-"""Responses of the workers' HTTP query API (`GET /customers/{id}`, `GET /tiers/summary`).
+"""Responses of the workers' HTTP query API (`GET /customers/{id}`, its `/history`,
+`GET /tiers/summary`).
 
 These models are the contract: `schemas/openapi.yaml` (and the worker's
 `/openapi.json`) is generated from them by schemas/openapi.py, and tests check live
@@ -11,7 +12,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, NonNegativeInt
 
-from schemas.outputs import Reason
+from schemas.outputs import Reason, TierChange
 from schemas.vocabulary import Grade, Tier
 
 
@@ -51,6 +52,38 @@ class CustomerView(_Response):
     policy_version: str
     pending_upgrade: PendingUpgrade | None
     upgrade_path: UpgradePath
+    served_by: str = Field(description="URL of the worker that owns the customer's partition.")
+
+
+class StandingAsOf(_Response):
+    """The tier and grade in force at an event time, with the reasons published when
+    they were decided (`GET /customers/{id}?as_of=...`)."""
+
+    customer_id: str
+    as_of: AwareDatetime = Field(description="The event time asked about.")
+    tier: Tier
+    grade: Grade
+    reasons: list[Reason] = Field(description="As published with the decision.")
+    policy_version: str = Field(description="The policy that made the decision.")
+    occurred_at: AwareDatetime = Field(
+        description="occurred_at of the decision's cause event: in force from then on.")
+    cause_event_id: str
+    decided_at: AwareDatetime
+    served_by: str = Field(description="URL of the worker that owns the customer's partition.")
+
+
+class HistoryPage(_Response):
+    """One page of a customer's published tier changes, in event-time order."""
+
+    customer_id: str
+    changes: list[TierChange] = Field(description="Each as published on the tier-change "
+                                      "topic: previous and new standing, reasons, policy.")
+    total: NonNegativeInt = Field(description="Changes in the asked time range.")
+    next_offset: NonNegativeInt | None = Field(
+        description="The `offset` of the next page; null on the last page.")
+    kept_from: AwareDatetime | None = Field(
+        description="occurred_at of the oldest change still kept, when older ones were "
+        "dropped past the policy's retention horizon; null when the whole history is kept.")
     served_by: str = Field(description="URL of the worker that owns the customer's partition.")
 
 

@@ -16,7 +16,14 @@ import yaml
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
-from schemas.api import ApiError, CustomerView, LocalCounts, TierSummary
+from schemas.api import (
+    ApiError,
+    CustomerView,
+    HistoryPage,
+    LocalCounts,
+    StandingAsOf,
+    TierSummary,
+)
 from schemas.events import CustomerId
 
 OPENAPI_FILE = Path(__file__).resolve().parent / "openapi.yaml"
@@ -60,18 +67,60 @@ def _unauthorized() -> dict[str, Any]:
                   _CHALLENGE)
 
 
+_CUSTOMER_ID = {"name": "customer_id", "in": "path", "required": True,
+                "schema": TypeAdapter(CustomerId).json_schema()}
+
+
+def _time(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": "string", "format": "date-time"}}
+
+
 def _customer() -> dict[str, Any]:
     return {
         "operationId": "getCustomer",
         "summary": "A customer's tier, grade and the reasons for them.",
-        "parameters": [{"name": "customer_id", "in": "path", "required": True,
-                        "schema": TypeAdapter(CustomerId).json_schema()}],
+        "parameters": [_CUSTOMER_ID, _time(
+            "as_of", "An event time (with a UTC offset): answer with the standing in force "
+            "then, as decided then (docs/audit.md), instead of the current one.")],
         "responses": {
-            "200": _json("The customer's standing as of its latest event.",
-                         _ref("CustomerView")),
-            "400": _error("The id does not match the customer id pattern."),
+            "200": _json("The customer's standing as of its latest event (CustomerView), or "
+                         "with as_of the standing in force at that time (StandingAsOf).",
+                         {"oneOf": [_ref("CustomerView"), _ref("StandingAsOf")]}),
+            "400": _error("The id does not match the customer id pattern, or as_of is not "
+                          "a time with a UTC offset."),
             "401": _unauthorized(),
-            "404": _error("No event has been applied for this customer."),
+            "404": _error("No event has been applied for this customer; with as_of, it had "
+                          "no tier yet at that time (or that part of its history is no "
+                          "longer kept)."),
+            "503": _error("The customer's partition has no owner yet, is moving between "
+                          "workers, or its state is being restored: retry.", _RETRY),
+        },
+    }
+
+
+def _history() -> dict[str, Any]:
+    count = {"type": "integer", "minimum": 0}
+    return {
+        "operationId": "getCustomerHistory",
+        "summary": "A customer's published tier changes in event-time order, paged.",
+        "parameters": [
+            _CUSTOMER_ID,
+            _time("from", "Oldest occurred_at shown (inclusive)."),
+            _time("to", "occurred_at up to which changes are shown (exclusive)."),
+            {"name": "limit", "in": "query", "required": False,
+             "description": "Changes per page (default 100).",
+             "schema": {**count, "minimum": 1, "maximum": 1000}},
+            {"name": "offset", "in": "query", "required": False,
+             "description": "Changes of the range to skip: the previous page's next_offset.",
+             "schema": count},
+        ],
+        "responses": {
+            "200": _json("One page of the changes kept within the policy's retention "
+                         "horizon.", _ref("HistoryPage")),
+            "400": _error("A bad id, time, limit or offset."),
+            "401": _unauthorized(),
+            "404": _error("No tier change has been published for this customer."),
             "503": _error("The customer's partition has no owner yet, is moving between "
                           "workers, or its state is being restored: retry.", _RETRY),
         },
@@ -101,7 +150,8 @@ def _summary() -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     """The OpenAPI document as a plain JSON-able dict."""
-    models: list[type[BaseModel]] = [CustomerView, TierSummary, LocalCounts, ApiError]
+    models: list[type[BaseModel]] = [CustomerView, StandingAsOf, HistoryPage, TierSummary,
+                                     LocalCounts, ApiError]
     _, defs = models_json_schema([(m, "serialization") for m in models], ref_template=_REF)
     secure: list[dict[str, list[str]]] = [{"bearer": []}]
     return {
@@ -110,6 +160,7 @@ def document() -> dict[str, Any]:
                  "description": " ".join(_DESCRIPTION.split())},
         "paths": {
             "/customers/{customer_id}": {"get": {**_customer(), "security": secure}},
+            "/customers/{customer_id}/history": {"get": {**_history(), "security": secure}},
             "/tiers/summary": {"get": {**_summary(), "security": secure}},
         },
         "components": {

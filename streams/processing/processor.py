@@ -7,7 +7,8 @@ whose outputs never left. The compacted latest-tier topic gets one record per
 customer and batch, the last: compaction keeps only that one anyway. The tables are
 any mutable mappings of customer-id bytes to bytes (faust Tables in the worker, dicts
 in unit tests); `send` is an async callable. Input offsets are faust's to commit,
-after this returns.
+after this returns. Each customer's published tier changes are appended to its
+history (tierstream/history/) just before its state is written.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any
 from streams.telemetry.metrics import Metrics
 from streams.telemetry.outcomes import count_outcomes
 from streams.telemetry.tier_gauges import track_write
+from tierstream.core.retention import horizon
+from tierstream.history import record
 from tierstream.pipeline import Decided, Pipeline, RawRecord, Role, StoredStates
 from tierstream.pipeline import Send as Output
 from tierstream.policy import ActivePolicy
@@ -27,6 +30,11 @@ from tierstream.settings import Settings
 
 Send = Callable[[str, bytes | None, bytes, int | None], Awaitable[Awaitable[Any] | None]]
 """Queue one record; may return a future of its acknowledgement, checked after delivery."""
+Headers = list[tuple[str, bytes]]
+SendWithHeaders = Callable[[str, bytes | None, bytes, int | None, Headers],
+                           Awaitable[Awaitable[Any] | None]]
+"""`Send` with the record's headers (the worker's sink). Without one, records that
+carry headers (dead letters) are sent without them: a unit test's fake sink."""
 Delivered = Callable[[], Awaitable[None]]
 """Waits until every record sent so far is acknowledged by the broker."""
 Clock = Callable[[], datetime]
@@ -47,10 +55,13 @@ class Processor:
         clock: Clock = utcnow,
         delivered: Delivered | None = None,
         due: MutableMapping[bytes, bytes] | None = None,
+        history: MutableMapping[bytes, bytes] | None = None,
+        send_with_headers: SendWithHeaders | None = None,
     ) -> None:
         self.active = policy
         self.table = table
         self.send = send
+        self.send_with_headers = send_with_headers
         self.metrics = metrics
         self.clock = clock
         self.delivered = delivered if delivered is not None else _nothing_pending
@@ -58,6 +69,8 @@ class Processor:
         # due, and the latest occurred_at this worker has processed (its stream time).
         self.due: MutableMapping[bytes, bytes] = due if due is not None else {}
         self.stream_time: datetime | None = None
+        # Each customer's published tier changes within the retention horizon (docs/audit.md).
+        self.history = history
         self.pipeline = Pipeline(max_bytes=settings.max_message_bytes,
                                  partitions=settings.partitions,
                                  reevaluation_topic=settings.reevaluation_topic)
@@ -81,7 +94,11 @@ class Processor:
         acks = []
         started = time.monotonic()
         for out in last_latest_only(decided.sends):
-            ack = await self.send(self.topics[out.role], out.key, out.value, out.partition)
+            if out.headers is not None and self.send_with_headers is not None:
+                ack = await self.send_with_headers(self.topics[out.role], out.key, out.value,
+                                                   out.partition, out.headers)
+            else:
+                ack = await self.send(self.topics[out.role], out.key, out.value, out.partition)
             if ack is not None:
                 acks.append(ack)
         if decided.sends:
@@ -97,6 +114,8 @@ class Processor:
         count_outcomes(self.metrics, decided.outcomes, self.clock())
 
     def _store(self, decided: Decided) -> None:
+        if self.history is not None:  # before the states: a redelivery decides them again
+            record(self.history, decided.sends, horizon(decided.policy))
         for customer_id, state in decided.states.items():
             key = customer_id.encode()
             written, old = state.to_json(), self.table.get(key)

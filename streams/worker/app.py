@@ -1,4 +1,4 @@
-"""The faust app: topics, the two tables, the agent, the timers and the web pages.
+"""The faust app: topics, the three tables, the agent, the timers and the web pages.
 
 Built by `create_app(settings, policy, registry)` rather than at import time, so
 tests can make apps with their own topics, store and metrics registry. Everything is
@@ -18,13 +18,14 @@ from prometheus_client import CollectorRegistry
 
 from streams.http.customers import CustomerQuery
 from streams.http.health import HealthPages
+from streams.http.history import HistoryQuery
 from streams.http.openapi import OpenApiPage
 from streams.http.ownership import PartitionOwners
 from streams.http.peers import peer_fetch
 from streams.http.summary import SummaryQuery
 from streams.http.tls import peer_context
 from streams.kafka.policy_feed import PolicyFeed
-from streams.kafka.topics import DUE_TABLE, STATE_TABLE
+from streams.kafka.topics import DUE_TABLE, HISTORY_TABLE, STATE_TABLE
 from streams.processing.processor import Clock, Processor, utcnow
 from streams.processing.reevaluation import Scheduler
 from streams.telemetry.metrics import Metrics
@@ -99,9 +100,10 @@ class Sinks:
             settings.latest_topic, partitions=n, replicas=r, compacting=True, **RAW)
 
     async def send(self, topic: str, key: bytes | None, value: bytes,
-                   partition: int | None) -> Awaitable[Any]:
+                   partition: int | None,
+                   headers: list[tuple[str, bytes]] | None = None) -> Awaitable[Any]:
         producer = await self.app.maybe_start_producer()
-        ack: Awaitable[Any] = await producer.send(topic, key, value, partition, None, None)
+        ack: Awaitable[Any] = await producer.send(topic, key, value, partition, None, headers)
         return ack
 
 
@@ -126,6 +128,8 @@ def create_app(
     sinks = Sinks(app, settings)
     table = app.Table(STATE_TABLE, default=None, partitions=n, key_type=bytes, value_type=bytes)
     due_table = app.Table(DUE_TABLE, default=None, partitions=n, key_type=bytes, value_type=bytes)
+    history_table = app.Table(HISTORY_TABLE, default=None, partitions=n, key_type=bytes,
+                              value_type=bytes)
 
     async def delivered() -> None:
         # at_least_once: the outputs must be on the broker before the state's changelog
@@ -135,8 +139,9 @@ def create_app(
             await app.producer.flush()
 
     states, dues = BatchTable(table, n), BatchTable(due_table, n)
+    histories = BatchTable(history_table, n)
     processor = Processor(settings, active, states, sinks.send, metrics, clock, delivered,
-                          due=dues)
+                          due=dues, history=histories, send_with_headers=sinks.send)
 
     # Re-evaluation requests travel through an internal topic co-partitioned with the
     # input, so they are decided inside the stream (streams/processing/reevaluation.py).
@@ -160,10 +165,10 @@ def create_app(
         # faust acknowledges the batch's offsets once this body has returned.
         batches = cast(Any, stream).take_events  # faust's stubs do not list it
         async for events in batches(settings.batch_size, within=settings.batch_wait_seconds):
-            states.bind(events)
-            dues.bind(events)
+            for bound in (histories, states, dues):
+                bound.bind(events)
             await processor.handle_batch([_record(event.message) for event in events])
-            for written in (states, dues):
+            for written in (histories, states, dues):  # history first, as in the processor
                 await written.send_changelog(app.maybe_start_producer, app.in_transaction)
 
     app.agent(channel, name="tiering", concurrency=1)(tiering)
@@ -174,6 +179,10 @@ def create_app(
                              app.router.tables_metadata, me, n)
     tokens = api_tokens(settings)  # None: the query API is open (warned at start)
     fetch = peer_fetch(lambda: app.http_client, me, tokens, peer_context(settings))
+
+    def restoring() -> bool:  # an absent customer may yet appear
+        return bool(app.in_recovery or app.rebalancing)
+
     health = HealthPages(registry, readiness, lambda: bool(app.rebalancing),
                          lambda: input_partitions(app, settings.input_topic))
     serve(app, tokens, public={  # no customer data: open to probes and scrapers
@@ -183,8 +192,9 @@ def create_app(
         "/openapi.json": OpenApiPage(),
     }, private={  # customer data: a bearer token when TIERSTREAM_API_TOKEN_FILE is set
         "/customers/{customer_id}": CustomerQuery(
-            table.get, active, owners, fetch,
-            restoring=lambda: bool(app.in_recovery or app.rebalancing)),
+            table.get, active, owners, fetch, restoring, history=history_table.get),
+        "/customers/{customer_id}/history": HistoryQuery(
+            history_table.get, owners, fetch, restoring),
         "/tiers/summary": SummaryQuery(registry, table.items, owners, fetch),
     })
 
