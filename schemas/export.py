@@ -15,7 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from schemas import openapi
 from schemas.events import CUSTOMER_EVENT
-from schemas.outputs import Alert, DeadLetter, LatestTier, TierChange
+from schemas.outputs import Alert, DeadLetterHeaders, LatestTier, TierChange
 
 JSON_DIR = Path(__file__).resolve().parent / "json"
 
@@ -26,8 +26,10 @@ CONTRACTS: dict[str, tuple[str, type[BaseModel] | TypeAdapter[Any]]] = {
     "tier-change.schema.json": ("customer-tier-changes", TierChange),
     "alert.schema.json": ("customer-alerts", Alert),
     "latest-tier.schema.json": ("customer-tiers", LatestTier),
-    "dead-letter.schema.json": ("customer-events-dlq", DeadLetter),
+    "dead-letter-headers.schema.json": ("customer-events-dlq", DeadLetterHeaders),
 }
+# Contracts of a record's headers (UTF-8 strings by name), not of its value.
+HEADER_CONTRACTS = {"dead-letter-headers.schema.json"}
 
 
 def render(name: str) -> str:
@@ -37,10 +39,11 @@ def render(name: str) -> str:
         if isinstance(model, TypeAdapter)
         else model.model_json_schema(mode="serialization")
     )
+    part = "Headers" if name in HEADER_CONTRACTS else "Value"
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"tierstream/{name}",
-        "description": f"Value of a record on topic {topic}. " + schema.get("description", ""),
+        "description": f"{part} of a record on topic {topic}. " + schema.get("description", ""),
         **{k: v for k, v in schema.items() if k != "description"},
     }
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

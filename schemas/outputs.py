@@ -1,18 +1,27 @@
 """Output values: the contracts downstream services consume.
 
 `customer-tier-changes`, `customer-alerts`, `customer-tiers` (compacted) and
-`customer-events-dlq`. Each model is serialized with `model_dump_json()`, and the
-JSON Schema files in `schemas/json/` are generated from these classes.
+`customer-events-dlq` (whose contract is its headers: `DeadLetterHeaders`). Each value
+model is serialized with `model_dump_json()`, and the JSON Schema files in
+`schemas/json/` are generated from these classes.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 from schemas.events import SCHEMA_VERSION
-from schemas.vocabulary import AlertType, Grade, Severity, Tier
+from schemas.vocabulary import AlertType, DeadLetterReason, Grade, Severity, Tier
 
 ReasonValue = str | int | bool | None
 
@@ -87,20 +96,65 @@ class LatestTier(_Output):
     schema_version: Literal[1] = SCHEMA_VERSION
 
 
-class SourceRecord(_Output):
-    topic: str
-    partition: int
-    offset: int
-    timestamp_ms: int | None
-    key_base64: str | None = Field(description="The original key bytes, base64; null if none.")
-    value_base64: str = Field(description="The original value bytes, base64.")
+DLQ_HEADER_PREFIX = "tierstream.dlq."
+REDRIVEN_FROM_HEADER = "tierstream.redriven.from"
+"""Header of a record `tierstream dlq redrive` sent back to the input topic: the
+dead letter it came from, as `TOPIC/PARTITION/OFFSET`."""
+
+_Count = Annotated[int, Field(ge=0), PlainSerializer(str, return_type=str),
+                   WithJsonSchema({"type": "string", "pattern": "^[0-9]+$"})]
+_Millis = Annotated[int | None, PlainSerializer(str, return_type=str),
+                    WithJsonSchema({"type": "string", "pattern": "^-?[0-9]+$"})]
 
 
-class DeadLetter(_Output):
-    """A rejected input record, with the original bytes, where it came from and why."""
 
-    reason: str = Field(description="Machine-readable reason code, e.g. not_json, key_mismatch.")
-    detail: str = Field(description="Human-readable explanation (field path, expected value).")
-    source: SourceRecord
-    rejected_at: AwareDatetime
-    schema_version: Literal[1] = SCHEMA_VERSION
+def _absent_when_none(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)  # no header at all, not a header saying "None"
+
+
+class DeadLetterHeaders(BaseModel):
+    """The headers of a dead-letter record: why and where from. Its key and value are
+    the rejected record's own bytes, so Kafka tools show them as they were sent and
+    `tierstream dlq redrive` can send them back unchanged. Header values are UTF-8
+    strings (numbers in decimal); headers of other names are not ours and ignored."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True,
+                              field_title_generator=lambda name, info: name)
+
+    reason: DeadLetterReason = Field(
+        alias=DLQ_HEADER_PREFIX + "reason",
+        description="Machine-readable reason code, e.g. not_json, key_mismatch.")
+    detail: str = Field(
+        alias=DLQ_HEADER_PREFIX + "detail",
+        description="Human-readable explanation (field path, expected value).")
+    source_topic: str = Field(alias=DLQ_HEADER_PREFIX + "source.topic",
+                              description="The topic the rejected record was read from.")
+    source_partition: _Count = Field(alias=DLQ_HEADER_PREFIX + "source.partition",
+                                     description="Its partition.")
+    source_offset: _Count = Field(alias=DLQ_HEADER_PREFIX + "source.offset",
+                                  description="Its offset.")
+    source_timestamp_ms: _Millis = Field(
+        None, alias=DLQ_HEADER_PREFIX + "source.timestamp_ms",
+        description="Its Kafka timestamp, milliseconds since the epoch; absent if it had none.",
+        json_schema_extra=_absent_when_none)
+    rejected_at: AwareDatetime = Field(
+        alias=DLQ_HEADER_PREFIX + "rejected_at",
+        description="Wall-clock time of the rejection, ISO 8601 with offset.")
+    schema_version: Literal["1"] = Field(
+        "1", alias=DLQ_HEADER_PREFIX + "schema_version",
+        description="Version of this header contract.")
+
+    def to_headers(self) -> list[tuple[str, bytes]]:
+        """Kafka record headers, in field order (an absent timestamp: no header)."""
+        named = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        # backslashreplace: a detail quoting a lone surrogate is still valid UTF-8
+        return [(name, str(value).encode("utf-8", "backslashreplace"))
+                for name, value in named.items()]
+
+    @classmethod
+    def from_headers(cls, headers: Iterable[tuple[str, bytes]]) -> DeadLetterHeaders:
+        """Read them back from a record's headers; `ValidationError` if ours are missing
+        or wrong (not a dead letter of this contract)."""
+        ours = {name: value.decode("utf-8", "replace") for name, value in headers
+                if name.startswith(DLQ_HEADER_PREFIX)}
+        return cls.model_validate(ours)

@@ -28,13 +28,11 @@ from tierstream.pipeline import Send as Output
 from tierstream.policy import ActivePolicy
 from tierstream.settings import Settings
 
-Send = Callable[[str, bytes | None, bytes, int | None], Awaitable[Awaitable[Any] | None]]
-"""Queue one record; may return a future of its acknowledgement, checked after delivery."""
 Headers = list[tuple[str, bytes]]
-SendWithHeaders = Callable[[str, bytes | None, bytes, int | None, Headers],
-                           Awaitable[Awaitable[Any] | None]]
-"""`Send` with the record's headers (the worker's sink). Without one, records that
-carry headers (dead letters) are sent without them: a unit test's fake sink."""
+Send = Callable[[str, bytes | None, bytes, int | None, Headers | None],
+                Awaitable[Awaitable[Any] | None]]
+"""Queue one record (topic, key, value, partition, headers); may return a future of its
+acknowledgement, checked after delivery. Only dead letters carry headers."""
 Delivered = Callable[[], Awaitable[None]]
 """Waits until every record sent so far is acknowledged by the broker."""
 Clock = Callable[[], datetime]
@@ -56,12 +54,10 @@ class Processor:
         delivered: Delivered | None = None,
         due: MutableMapping[bytes, bytes] | None = None,
         history: MutableMapping[bytes, bytes] | None = None,
-        send_with_headers: SendWithHeaders | None = None,
     ) -> None:
         self.active = policy
         self.table = table
         self.send = send
-        self.send_with_headers = send_with_headers
         self.metrics = metrics
         self.clock = clock
         self.delivered = delivered if delivered is not None else _nothing_pending
@@ -94,11 +90,8 @@ class Processor:
         acks = []
         started = time.monotonic()
         for out in last_latest_only(decided.sends):
-            if out.headers is not None and self.send_with_headers is not None:
-                ack = await self.send_with_headers(self.topics[out.role], out.key, out.value,
-                                                   out.partition, out.headers)
-            else:
-                ack = await self.send(self.topics[out.role], out.key, out.value, out.partition)
+            ack = await self.send(self.topics[out.role], out.key, out.value, out.partition,
+                                  out.headers)
             if ack is not None:
                 acks.append(ack)
         if decided.sends:

@@ -141,7 +141,7 @@ def create_app(
     states, dues = BatchTable(table, n), BatchTable(due_table, n)
     histories = BatchTable(history_table, n)
     processor = Processor(settings, active, states, sinks.send, metrics, clock, delivered,
-                          due=dues, history=histories, send_with_headers=sinks.send)
+                          due=dues, history=histories)
 
     # Re-evaluation requests travel through an internal topic co-partitioned with the
     # input, so they are decided inside the stream (streams/processing/reevaluation.py).

@@ -93,3 +93,32 @@ async def test_kcat_in_kcat_out(settings: Settings, worker: WorkerProcess) -> No
     critical = {k for k, a in alerts if a["type"] == "repayment.overdue"
                 and a["severity"] == "critical"}
     assert critical == set(customers)
+
+
+def kcat_dead_letters(settings: Settings) -> list[str]:
+    assert KCAT
+    return subprocess.run(
+        [KCAT, "-C", "-b", settings.bootstrap_servers, "-t", settings.dlq_topic, "-o",
+         "beginning", "-e", "-q", "-f", "%k\t%s\t%h\n"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout.splitlines()
+
+
+async def test_kcat_shows_a_dead_letter_as_sent_with_why_in_its_headers(
+    settings: Settings, worker: WorkerProcess
+) -> None:
+    kcat_produce(settings, ["C-KCAT-BAD|{this is not json"], keyed=True)
+    deadline = time.monotonic() + 90
+    while not (lines := kcat_dead_letters(settings)):
+        assert time.monotonic() < deadline, "no dead letter in time"
+        assert worker.proc.poll() is None, worker.log_tail()
+        await asyncio.sleep(0.5)
+    [line] = lines
+    key, value, headers = line.split("\t")
+    assert (key, value) == ("C-KCAT-BAD", "{this is not json")  # readable, as sent
+    for shown in ("tierstream.dlq.reason=not_json", "tierstream.dlq.detail=",
+                  f"tierstream.dlq.source.topic={settings.input_topic}",
+                  "tierstream.dlq.source.partition=", "tierstream.dlq.source.offset=0",
+                  "tierstream.dlq.source.timestamp_ms=", "tierstream.dlq.rejected_at=20",
+                  "tierstream.dlq.schema_version=1"):
+        assert shown in headers, headers

@@ -15,7 +15,9 @@ from pydantic import ValidationError
 from tierstream import __version__
 from tierstream.cli import (
     backfill,
+    dlq,
     generate,
+    history,
     kafka_tools,
     offline,
     policy,
@@ -36,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tierstream {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for group in (worker, serve, kafka_tools, generate, schemas, policy, offline, backfill):
+    for group in (worker, serve, kafka_tools, generate, schemas, policy, offline, history,
+                  backfill, dlq):
         group.register(sub)
     return parser
 

@@ -1,38 +1,33 @@
-"""The dead-letter record of a rejected input record (the `DeadLetter` contract).
+"""The dead-letter record of a rejected input record (the `DeadLetterHeaders` contract).
 
-Only a record read from a topic has one: the contract names its topic, partition and
-offset. A file's rejected lines are listed by the replay from the outcomes instead.
+It keeps the rejected record's key and value bytes as its own, so any Kafka tool
+shows them as sent and `tierstream dlq redrive` can send them back as they are; why
+and where from travel in headers. Only a record read from a topic has one: the
+headers name its topic, partition and offset. A file's rejected lines are listed by
+the replay from the outcomes instead.
 """
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 
-from schemas.outputs import DeadLetter, SourceRecord
+from schemas.outputs import DeadLetterHeaders
 from tierstream.intake import Rejection
 from tierstream.pipeline.records import RawRecord, Send
 
 
 def dead_letter(record: RawRecord, rejection: Rejection, now: datetime) -> list[Send]:
-    """The record to send for `record` (none for a line of a file)."""
+    """The record to send for `record` (none for a line of a file). A record without a
+    value gets an empty one: a `Send` always has bytes."""
     if record.partition is None:
         return []
-    letter = DeadLetter(
+    headers = DeadLetterHeaders(
         reason=rejection.reason,
         detail=rejection.detail,
-        source=SourceRecord(
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-            timestamp_ms=record.timestamp_ms,
-            key_base64=_b64(record.key),
-            value_base64=_b64(record.value) or "",
-        ),
+        source_topic=record.topic,
+        source_partition=record.partition,
+        source_offset=record.offset,
+        source_timestamp_ms=record.timestamp_ms,
         rejected_at=now,
     )
-    return [Send("dead_letter", record.key, letter.model_dump_json().encode(), None)]
-
-
-def _b64(data: bytes | None) -> str | None:
-    return base64.b64encode(data).decode("ascii") if data is not None else None
+    return [Send("dead_letter", record.key, record.value or b"", None, headers.to_headers())]

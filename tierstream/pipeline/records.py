@@ -36,3 +36,4 @@ class Send:
     key: bytes | None
     value: bytes
     partition: int | None  # None: the producer's partitioner picks it from the key
+    headers: list[tuple[str, bytes]] | None = None  # Kafka record headers (dead letters)

@@ -34,7 +34,8 @@ class Published:
     def __init__(self) -> None:
         self.changes: list[bytes] = []
 
-    async def send(self, topic: str, key: bytes | None, value: bytes, part: int | None) -> None:
+    async def send(self, topic: str, key: bytes | None, value: bytes, part: int | None,
+                   headers: list[tuple[str, bytes]] | None = None) -> None:
         if topic == SETTINGS.tier_changes_topic:
             self.changes.append(value)
 

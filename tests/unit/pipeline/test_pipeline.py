@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import json
 
 import yaml
 
-from schemas.outputs import DeadLetter
+from schemas.outputs import DeadLetterHeaders
 from tierstream.pipeline import (
     ObjectStates,
     Pipeline,
@@ -76,10 +75,11 @@ def test_a_bad_record_becomes_a_dead_letter_with_its_source() -> None:
     decided = WORKER.run([record], StoredStates({}), POLICY, NOW)
     [send] = decided.sends
     assert send.role == "dead_letter"
-    letter = DeadLetter.model_validate_json(send.value)
-    assert letter.reason == "not_json"
-    assert (letter.source.partition, letter.source.offset) == (2, 17)
-    assert base64.b64decode(letter.source.value_base64) == b"{oops"
+    assert (send.key, send.value) == (b"C1", b"{oops")  # the original bytes, as sent
+    assert send.headers is not None
+    why = DeadLetterHeaders.from_headers(send.headers)
+    assert why.reason == "not_json"
+    assert (why.source_topic, why.source_partition, why.source_offset) == (TOPIC, 2, 17)
     assert decided.outcomes[0].consumed == "invalid"
 
 

@@ -47,7 +47,8 @@ class Broker:
         self.acked: list[tuple[str, dict[str, Any]]] = []
         self.steps: list[str] = []
 
-    async def send(self, topic: str, key: bytes | None, value: bytes, part: int | None) -> None:
+    async def send(self, topic: str, key: bytes | None, value: bytes, part: int | None,
+                   headers: list[tuple[str, bytes]] | None = None) -> None:
         self.pending.append((topic, json.loads(value)))
         self.steps.append(f"send:{topic}")
 
