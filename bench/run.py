@@ -57,6 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how long the worker is fed at half its drain rate (0: skip)")
     p.add_argument("--curve", type=_csv(int, None), default=[],
                    help="customer counts for a worker-only throughput curve, e.g. 1000,10000")
+    p.add_argument("--curve-only", action="store_true",
+                   help="run only the curve (no ceiling, floor or latency columns)")
     p.add_argument("--profile", type=Path, default=None,
                    help="only profile one worker drain with py-spy; write the raw profile here")
     p.add_argument("--keep-topics", action="store_true", help="do not delete the run's topics")
@@ -74,13 +76,15 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="tierstream-bench-"))
     logs = tmp / "logs"
     logs.mkdir()
-    records = stream(args.customers, args.events, args.seed)
+    records = [] if args.curve_only else stream(args.customers, args.events, args.seed)
     source = f"{prefix}-in"
     await kafka_io.create(args.bootstrap, [source], args.partitions)
     t0 = time.monotonic()
-    await kafka_io.fill(args.bootstrap, source, records)
-    say(f"filled {source}: {len(records)} events, mean value "
-        f"{statistics.fmean(len(r.value) for r in records):.0f} B, {time.monotonic() - t0:.0f}s")
+    if records:
+        await kafka_io.fill(args.bootstrap, source, records)
+        say(f"filled {source}: {len(records)} events, mean value "
+            f"{statistics.fmean(len(r.value) for r in records):.0f} B, "
+            f"{time.monotonic() - t0:.0f}s")
     result: dict[str, Any] = {
         "command": "python -m bench.run " + " ".join(sys.argv[1:]),
         "machine": report.machine(), "events": len(records), "customers": args.customers,
@@ -96,8 +100,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 f"us/event; raw profile {args.profile}")
             say(summarize_profile(args.profile))
             return result
-        for store, guarantee, workers in itertools.product(args.store, args.guarantee,
-                                                           args.workers):
+        for store, guarantee, workers in itertools.product(
+                args.store, args.guarantee, [] if args.curve_only else args.workers):
             v = Variant(store, guarantee, workers, args.partitions)
             try:
                 result["variants"].append(await variant(args, v, prefix, source, records, tmp))

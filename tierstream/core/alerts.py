@@ -28,15 +28,16 @@ class AlertDraft(msgspec.Struct, frozen=True, gc=False):
     discriminator: str = ""
 
 
-def overdue_alerts(h: History, c: Compiled) -> list[AlertDraft]:
-    """Unpaid installments that entered a higher past-due bucket; marks them alerted."""
+def overdue_alerts(h: History, c: Compiled, state: CustomerState) -> list[AlertDraft]:
+    """Unpaid installments that entered a higher past-due bucket; marks them alerted (in
+    `state`, whose history `h` is)."""
     drafts = []
     for view in h.current:
         bucket = bisect_right(c.bucket_days, view.days_past_due)  # buckets are ascending
         inst = view.inst
         if bucket <= inst.alerted_bucket:
             continue
-        inst.alerted_bucket = bucket
+        state.own_installment(f"{inst.loan_id}#{inst.number}").alerted_bucket = bucket
         drafts.append(AlertDraft(
             "repayment.overdue",
             c.bucket_severities[bucket - 1],

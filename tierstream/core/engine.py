@@ -35,7 +35,7 @@ from tierstream.core.outputs import (
     tier_change,
 )
 from tierstream.core.retention import kept_history, prune_after, refuse
-from tierstream.core.state import CustomerState
+from tierstream.core.state import CustomerState, shared_day
 from tierstream.core.tier import tier_of
 from tierstream.policy import Policy
 
@@ -88,7 +88,7 @@ def apply(
     elif copy:
         state = state.deep_copy()
     merged = merge_at(state, event, at, policy)
-    state.seen_event_ids[event.event_id] = event.occurred_at.date()
+    state.seen_event_ids[event.event_id] = shared_day(event.occurred_at.date())
     prune_after(state, event, at, keep)
     return _decide(
         state, event.event_id, event.occurred_at, c, now, merged.replaced_income, merged.note
@@ -128,7 +128,7 @@ def _decide(
     reasons = (grade_reason, *decided.reasons)
     changed = previous != (tier, grade)
 
-    drafts = overdue_alerts(history, c) if history.current else []
+    drafts = overdue_alerts(history, c, state) if history.current else []
     if replaced_income is not None:
         drop = income_drop_alert(replaced_income, state, policy)
         if drop is not None:

@@ -13,6 +13,7 @@ Each rule is a max or a union, which is what makes the result order-insensitive.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -38,6 +39,8 @@ from tierstream.core.state import (
     ProfileField,
     Salary,
     Stamp,
+    month_of,
+    shared_day,
 )
 from tierstream.policy import Policy
 
@@ -88,8 +91,8 @@ def merge_at(
         case LoanRepayment():
             _merge_repayment(state, event)
         case PurchaseMade():
-            day = at.date()
-            month = day.isoformat()[:7]  # "YYYY-MM"
+            day = shared_day(at.date())
+            month = month_of(day)  # "YYYY-MM"
             previous = state.purchase_months.get(month)
             state.purchase_months[month] = day if previous is None else max(previous, day)
         case SalaryChanged():
@@ -143,7 +146,8 @@ def _merge_profile(state: CustomerState, event: ProfileUpdated, stamp: Stamp) ->
             value = value.strip().lower()
         current: ProfileField | None = getattr(state, name)
         if current is None or stamp.key() > current.stamp.key():
-            setattr(state, name, ProfileField(value=value, stamp=stamp))
+            # few distinct values: one string each, not one per customer
+            setattr(state, name, ProfileField(value=sys.intern(value), stamp=stamp))
 
 
 def _merge_salary(
@@ -174,10 +178,12 @@ def _installment(
     key = f"{loan_id}#{number}"
     inst = state.installments.get(key)
     if inst is None:
-        inst = Installment(loan_id, number, event.data.due_date)
+        inst = Installment(sys.intern(loan_id), number, shared_day(event.data.due_date))
         state.installments[key] = inst
-    elif event.data.due_date < inst.due_date:
-        inst.due_date = event.data.due_date  # conflicting reports: the earliest due date
+    else:
+        inst = state.own_installment(key)
+        if event.data.due_date < inst.due_date:  # conflicting reports: the earliest
+            inst.due_date = shared_day(event.data.due_date)
     return inst
 
 
@@ -189,4 +195,4 @@ def _merge_repayment(state: CustomerState, event: LoanRepayment) -> None:
     if data.amount_paid >= data.amount_due and (
         inst.paid_date is None or data.paid_date < inst.paid_date
     ):
-        inst.paid_date = data.paid_date
+        inst.paid_date = shared_day(data.paid_date)

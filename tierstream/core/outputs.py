@@ -135,5 +135,7 @@ _encode = msgspec.json.Encoder(enc_hook=_fields).encode
 
 
 def encode_output(out: Output) -> bytes:
-    """The record value of an output on its topic (the contract's JSON)."""
-    return _encode(out)
+    """The record value of an output on its topic (the contract's JSON). An output
+    without extra values is its `__dict__` (see `_fields`), encoded without a call
+    back into Python for it."""
+    return _encode(out.__dict__ if out.__pydantic_extra__ is None else out)

@@ -14,7 +14,6 @@ in a reference cycle and are left out of garbage collection (`gc=False`).
 
 from __future__ import annotations
 
-from copy import copy
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -139,21 +138,41 @@ class CustomerState(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=Tr
         return self.as_of.date()
 
     def deep_copy(self) -> CustomerState:
-        """An independent copy. Frozen parts are shared; containers and the mutable parts
-        (mortgages, installments) are copied, and so is the derived data beside the
-        fields (it describes the same facts)."""
+        """An independent copy. Frozen parts are shared; containers and the mortgages are
+        copied, the installments copied when changed (`own_installment`), and the derived
+        data beside the fields copied too (it describes the same facts)."""
         replace = msgspec.structs.replace
         clone = replace(
             self,
             seen_event_ids=dict(self.seen_event_ids),
             salaries=list(self.salaries),
-            mortgages={k: replace(m) for k, m in self.mortgages.items()},
-            installments={k: replace(i) for k, i in self.installments.items()},
+            mortgages={k: replace(m) for k, m in self.mortgages.items()} if self.mortgages else {},
+            installments=dict(self.installments),
             purchase_months=dict(self.purchase_months),
         )
-        for name, derived in self.__dict__.items():
-            clone.__dict__[name] = copy(derived)
+        derived = clone.__dict__
+        for name, value in self.__dict__.items():
+            if name != _SHARED:
+                derived[name] = value.__copy__()  # (`copy.copy` costs more than the copy)
+        if self.installments:
+            derived[_SHARED] = tuple(self.installments)
         return clone
+
+    def own_installment(self, key: str) -> Installment:
+        """The installment under `key`, to change in place. A copy shares the installments
+        of the state it was copied from (most events change none of them, and copying
+        each one would be a third of a copy) until it changes one: then it takes its own.
+        Every change to an installment goes through here."""
+        inst = self.installments[key]
+        shared: tuple[str, ...] | None = self.__dict__.get(_SHARED)
+        if shared is not None and key in shared:
+            rest = tuple(k for k in shared if k != key)  # a tuple: a set costs a state 0.4 KB
+            if rest:
+                self.__dict__[_SHARED] = rest
+            else:
+                del self.__dict__[_SHARED]
+            inst = self.installments[key] = msgspec.structs.replace(inst)
+        return inst
 
     @classmethod
     def from_json(cls, stored: bytes) -> CustomerState:
@@ -186,5 +205,36 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_DAYS: dict[date, date] = {}
+_MONTHS: dict[date, str] = {}
+_MONTH_TEXT: dict[str, str] = {}
+_MAX_DAYS = 100_000  # far more dates than a policy's windows span; a bound, not a limit
+
+
+def shared_day(day: date) -> date:
+    """One object per calendar date. States keep dozens of dates each (the day of every
+    event seen, due and paid dates), a replay holds every customer's state, and few
+    distinct days occur: sharing them saves a sixth of the states' memory."""
+    kept = _DAYS.get(day)
+    if kept is None:
+        if len(_DAYS) >= _MAX_DAYS:
+            _DAYS.clear()
+        kept = _DAYS[day] = day
+    return kept
+
+
+def month_of(day: date) -> str:
+    """"YYYY-MM" of a day, one string per month (see `shared_day`)."""
+    month = _MONTHS.get(day)
+    if month is None:
+        if len(_MONTHS) >= _MAX_DAYS:
+            _MONTHS.clear()
+            _MONTH_TEXT.clear()
+        text = day.isoformat()[:7]
+        month = _MONTHS[day] = _MONTH_TEXT.setdefault(text, text)
+    return month
+
+
+_SHARED = "_shared_installments"  # beside the fields: keys of installments not yet owned
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(CustomerState)

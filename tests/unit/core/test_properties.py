@@ -186,7 +186,11 @@ def test_a_state_kept_in_memory_decides_as_one_read_from_storage(
         if isinstance(expected, Decision):
             stored = expected.state.to_json()
         for copy, state in kept.items():
+            before = state.to_json() if copy and state is not None else None
             got = _outcome(state, ev, copy)
+            if before is not None:  # a copied state is left as it was, installments too
+                assert state is not None
+                assert state.to_json() == before
             if isinstance(expected, str):
                 assert got == expected
                 continue

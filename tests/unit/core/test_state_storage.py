@@ -173,14 +173,18 @@ def test_stored_state_reads_back_equal_and_smaller_than_the_full_dump() -> None:
         len(_legacy(s).model_dump_json()) for s in states)
 
 
+def _with_installments() -> CustomerState:
+    return next(s for s in _states(20) if len(s.installments) > 1 and s.mortgages)
+
+
 def test_a_copy_is_equal_and_independent() -> None:
-    state = _states(5)[0]
+    state = _with_installments()
     copy = state.deep_copy()
     assert copy == state
     copy.seen_event_ids["x"] = NOW.date()
     copy.salaries.clear()
-    for inst in copy.installments.values():
-        inst.alerted_bucket += 1
+    for key in copy.installments:  # installments are changed through `own_installment`
+        copy.own_installment(key).alerted_bucket += 1
     copy.mortgages["M-new"] = Mortgage()
     assert "x" not in state.seen_event_ids
     assert state.salaries
@@ -188,3 +192,16 @@ def test_a_copy_is_equal_and_independent() -> None:
     assert copy.installments.keys() == state.installments.keys()
     assert all(copy.installments[k].alerted_bucket == i.alerted_bucket + 1
                for k, i in state.installments.items())
+
+
+def test_a_copy_of_a_copy_shares_nothing_it_changes() -> None:
+    state = _with_installments()
+    first = state.deep_copy()
+    key = next(iter(state.installments))
+    first.own_installment(key).worst_reported_days_past_due += 7
+    second = first.deep_copy()
+    second.own_installment(key).worst_reported_days_past_due += 1
+    assert state.installments[key].worst_reported_days_past_due + 7 == (
+        first.installments[key].worst_reported_days_past_due)
+    assert first.installments[key].worst_reported_days_past_due + 1 == (
+        second.installments[key].worst_reported_days_past_due)
