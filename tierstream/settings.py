@@ -65,6 +65,10 @@ class Settings(BaseSettings):
         0.1, description="`tierstream serve` answers 503 (Retry-After) to queries while its "
         "event loop is this far behind: saturated, it sheds load instead of queueing it."
     )
+    query_max_requests_per_second: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="`tierstream serve` answers 429 (Retry-After) to queries beyond this "
+        "rate (0: no limit); caps the CPU a replica takes on a host shared with workers."
+    )
     api_token_file: str = Field(
         "", description="File of accepted bearer tokens for the query API, one per line "
         "(empty: the API is unauthenticated). Re-read when it changes (docs/security.md)."

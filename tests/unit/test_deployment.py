@@ -47,7 +47,8 @@ def _env(service: dict[str, Any]) -> dict[str, str]:
 
 
 def test_every_part_of_the_deployment_is_there(services: dict[str, Any]) -> None:
-    assert set(services) == {"kafka", "topics", "worker", "producer", "prometheus", "grafana"}
+    assert set(services) == {"kafka", "topics", "worker", "query", "producer", "prometheus",
+                             "grafana"}
 
 
 def test_images_are_official_and_pinned(services: dict[str, Any]) -> None:
@@ -168,7 +169,7 @@ def _mounts(service: dict[str, Any]) -> dict[str, Path]:
     return out
 
 
-def test_prometheus_scrapes_every_worker_with_the_monitoring_rules(
+def test_prometheus_scrapes_every_worker_and_query_replica_with_the_monitoring_rules(
     services: dict[str, Any], tmp_path: Path,
 ) -> None:
     prom = services["prometheus"]
@@ -176,10 +177,13 @@ def test_prometheus_scrapes_every_worker_with_the_monitoring_rules(
     config_path = mounts["/etc/prometheus/prometheus.yml"]
     assert mounts["/etc/prometheus/rules"] == REPO / "monitoring" / "rules"
     config = _yaml(config_path)
-    [job] = config["scrape_configs"]
-    [sd] = job["dns_sd_configs"]
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    [sd] = jobs["tierstream"]["dns_sd_configs"]
     assert sd["names"] == ["worker"]
     assert str(sd["port"]) == _env(services["worker"])["TIERSTREAM_WEB_PORT"]
+    [sd] = jobs["tierstream-query"]["dns_sd_configs"]
+    assert sd["names"] == ["query"]
+    assert str(sd["port"]) == _env(services["query"]).get("TIERSTREAM_QUERY_PORT", "6067")
     assert config["rule_files"] == ["rules/*.yml"]
     assert list((REPO / "monitoring" / "rules").glob("*.yml"))
     promtool = shutil.which("promtool")

@@ -216,3 +216,13 @@ async def test_a_rate_limited_replica_answers_429_beyond_its_rate(tmp_path: Path
     refused = await _customer(process, "C1")
     assert refused.headers["Retry-After"] == "1"
     assert _metric(process, "tierstream_query_shed_total", reason="rate_limited") >= 3
+
+
+async def test_a_query_string_is_never_answered_from_the_cache(process: QueryProcess) -> None:
+    _caught_up(process)
+    process.follower.apply([_record("C1", _state("C1", 16_000))])
+    assert (await _customer(process, "C1")).status == 200
+    handler = process.private[CUSTOMER_ROUTE]
+    as_of = await handler(Request(path="/customers/C1", rel_url="/customers/C1?as_of=x",
+                                  params={"customer_id": "C1"}, query={"as_of": "x"}))
+    assert as_of.status != 200  # not the remembered current standing
