@@ -21,12 +21,14 @@ from prometheus_client import CollectorRegistry
 
 from streams.http.auth import TokenFile, require_token
 from streams.http.customers import CustomerQuery
+from streams.http.history import HistoryQuery
 from streams.http.ownership import PartitionOwners
 from streams.http.peers import PeerUnavailable
 from streams.http.replies import Handler
 from streams.http.summary import SummaryQuery
 from streams.http.tls import server_context
 from streams.kafka.policy_feed import PolicyFeed
+from streams.kafka.topics import HISTORY_TABLE
 from streams.query import standings
 from streams.query.cache import AnswerCache
 from streams.query.follower import ChangelogFollower
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 
 CUSTOMER_ROUTE = "/customers/{customer_id}"
 SUMMARY_ROUTE = "/tiers/summary"
+HISTORY_ROUTE = "/customers/{customer_id}/history"
 
 
 async def no_peers(url: str) -> tuple[int, bytes]:
@@ -61,6 +64,7 @@ class QueryProcess:
     registry: CollectorRegistry
     store: ReplicaStore
     follower: ChangelogFollower
+    history: ChangelogFollower
     loop_lag: LoopLag
     answers: AnswerCache
     policy_feed: PolicyFeed
@@ -96,26 +100,35 @@ def build(settings: Settings, policy: Policy,
         standings.move(inner, old, new)
 
     follower = ChangelogFollower(settings, store, metrics, on_write)
+    # The decision history (/history, ?as_of=) from its own changelog; answers with a
+    # query string bypass the answer cache, so its writes drop nothing.
+    history = ChangelogFollower(settings, ReplicaStore(), None, lambda *_: None,
+                                table=HISTORY_TABLE)
+
+    def caught_up() -> bool:
+        return follower.caught_up and history.caught_up
     n, me = settings.partitions, replica_url(settings)
     owners = PartitionOwners(lambda: {me: {follower.topic: range(n)}}, lambda: [me], me, n)
     loop_lag = LoopLag()
-    pages = ReplicaPages(registry, follower)
+    pages = ReplicaPages(registry, follower, others=(history,))
 
     limit = RateLimit(settings.query_max_requests_per_second)
 
     def guard(route: str, handler: Handler) -> Handler:
         return guarded(handler, route, lambda: loop_lag.lag,
-                       settings.query_max_loop_lag_seconds, lambda: follower.caught_up,
-                       metrics, limit)
+                       settings.query_max_loop_lag_seconds, caught_up, metrics, limit)
 
     customer = CustomerQuery(store.get, active, owners, no_peers,
-                             restoring=lambda: not follower.caught_up)
+                             restoring=lambda: not caught_up(), history=history.store.get)
     summary = SummaryQuery(private_registry, store.items, owners, no_peers)
     return QueryProcess(
         settings=settings, registry=registry, store=store, follower=follower,
-        loop_lag=loop_lag, answers=answers, policy_feed=PolicyFeed(settings, active, inner),
+        history=history, loop_lag=loop_lag, answers=answers,
+        policy_feed=PolicyFeed(settings, active, inner),
         public={"/metrics": pages.metrics, "/healthz": pages.healthz, "/readyz": pages.readyz},
         private={CUSTOMER_ROUTE: guard(CUSTOMER_ROUTE, answers.cached(customer)),
+                 HISTORY_ROUTE: guard(HISTORY_ROUTE, HistoryQuery(
+                     history.store.get, owners, no_peers, lambda: not caught_up())),
                  SUMMARY_ROUTE: guard(SUMMARY_ROUTE, summary)},
     )
 
@@ -131,7 +144,8 @@ async def serve(process: QueryProcess, stop: asyncio.Event) -> None:
                            ssl_context=server_context(s))
         await site.start()  # first: a port in use fails the start before Kafka is asked
         tasks = [asyncio.create_task(c) for c in (
-            process.follower.run(), process.loop_lag.run(), process.policy_feed.follow())]
+            process.follower.run(), process.history.run(), process.loop_lag.run(),
+            process.policy_feed.follow())]
         log.info("tierstream query process on %s: changelog %s (%d partitions)",
                  replica_url(s), process.follower.topic, s.partitions)
         await stop.wait()

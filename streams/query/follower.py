@@ -30,10 +30,13 @@ RETRY_SECONDS = 2.0
 
 
 class ChangelogFollower:
-    def __init__(self, settings: Settings, store: ReplicaStore, metrics: QueryMetrics,
-                 on_write: OnWrite, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, settings: Settings, store: ReplicaStore, metrics: QueryMetrics | None,
+                 on_write: OnWrite, clock: Callable[[], float] = time.time,
+                 table: str = STATE_TABLE) -> None:
+        """`metrics` None: a follower of another table (the history) beside the state's,
+        whose figures the metrics and /readyz describe."""
         self.settings = settings
-        self.topic = changelog_topic(settings, STATE_TABLE)
+        self.topic = changelog_topic(settings, table)
         self.store = store
         self.metrics = metrics
         self.on_write = on_write
@@ -105,10 +108,14 @@ class ChangelogFollower:
             self.on_write(record.key, old, record.value)
             if live and record.timestamp is not None:
                 self.last_delay = max(now - record.timestamp / 1000, 0.0)
-                self.metrics.freshness.observe(self.last_delay)
-        self.metrics.records_applied.inc(len(records))
+                if self.metrics is not None:
+                    self.metrics.freshness.observe(self.last_delay)
+        if self.metrics is not None:
+            self.metrics.records_applied.inc(len(records))
 
     def _show_progress(self) -> None:
+        if self.metrics is None:
+            return
         self.metrics.changelog_lag.set(self.progress.lag)
         self.metrics.caught_up.set(1 if self.caught_up else 0)
         self.metrics.customers.set(len(self.store))

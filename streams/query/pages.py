@@ -8,6 +8,8 @@ far behind it is now, in records and in seconds of the last decision applied.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from streams.http.replies import Reply, Request, json_reply
@@ -15,9 +17,13 @@ from streams.query.follower import ChangelogFollower
 
 
 class ReplicaPages:
-    def __init__(self, registry: CollectorRegistry, follower: ChangelogFollower) -> None:
+    def __init__(self, registry: CollectorRegistry, follower: ChangelogFollower,
+                 others: Sequence[ChangelogFollower] = ()) -> None:
+        """`follower` is the state's, which the body describes; `others` (the history's)
+        must have caught up too before the replica is ready."""
         self.registry = registry
         self.follower = follower
+        self.others = others
 
     async def metrics(self, request: Request) -> Reply:
         return Reply(200, generate_latest(self.registry), content_type=CONTENT_TYPE_LATEST)
@@ -27,7 +33,7 @@ class ReplicaPages:
 
     async def readyz(self, request: Request) -> Reply:
         f = self.follower
-        ready = f.caught_up
+        ready = f.caught_up and all(o.caught_up for o in self.others)
         body = {
             "ready": ready,
             "caught_up": ready,

@@ -15,7 +15,7 @@ from aiokafka import ConsumerRecord
 from prometheus_client import CollectorRegistry
 
 from streams.http.replies import Reply, Request
-from streams.query.app import CUSTOMER_ROUTE, SUMMARY_ROUTE, QueryProcess, build
+from streams.query.app import CUSTOMER_ROUTE, HISTORY_ROUTE, SUMMARY_ROUTE, QueryProcess, build
 from streams.query.progress import Progress
 from streams.query.store import ReplicaStore
 from tests.unit.builders import DEFAULT_POLICY, final, stable_relationship
@@ -40,6 +40,7 @@ def _record(key: str, value: bytes | None, offset: int = 0,
 def _caught_up(process: QueryProcess, ends: dict[int, int] | None = None) -> None:
     ends = ends or {0: 0, 1: 0}
     process.follower.progress.start(ends, dict(ends))
+    process.history.progress.start({0: 0, 1: 0}, {0: 0, 1: 0})
 
 
 async def _get(process: QueryProcess, route: str, path: str, **params: str) -> Reply:
@@ -61,6 +62,7 @@ def _metric(process: QueryProcess, name: str, **labels: str) -> float:
 
 
 async def test_a_replica_answers_nothing_before_it_has_caught_up(process: QueryProcess) -> None:
+    process.history.progress.start({0: 0, 1: 0}, {0: 0, 1: 0})
     process.follower.progress.start({0: 5, 1: 0}, {0: 0, 1: 0})
     process.follower.apply([_record("C1", _state("C1", 16_000))])
     reply = await _customer(process, "C1")
@@ -226,3 +228,14 @@ async def test_a_query_string_is_never_answered_from_the_cache(process: QueryPro
     as_of = await handler(Request(path="/customers/C1", rel_url="/customers/C1?as_of=x",
                                   params={"customer_id": "C1"}, query={"as_of": "x"}))
     assert as_of.status != 200  # not the remembered current standing
+
+
+async def test_the_history_changelog_must_be_read_too_before_it_answers(
+        process: QueryProcess) -> None:
+    process.follower.progress.start({0: 0, 1: 0}, {0: 0, 1: 0})
+    process.history.progress.start({0: 3, 1: 0}, {0: 0, 1: 0})
+    assert (await _get(process, "/readyz", "/readyz")).status == 503
+    process.history.progress.advance(0, 3, 3)
+    assert (await _get(process, "/readyz", "/readyz")).status == 200
+    reply = await _get(process, HISTORY_ROUTE, "/customers/C9/history", customer_id="C9")
+    assert reply.status == 404
