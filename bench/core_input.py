@@ -64,6 +64,6 @@ def _latest_per_event(events: Path) -> Iterator[bytes]:
                         for line in itertools.islice(f, BATCH)]:
             decided = pipeline.run(batch, states, policy, now)
             states.store(decided.states)
-            latest = iter([s.value for s in decided.sends if s.role == "latest"])
+            latest = iter([s.value or b"" for s in decided.sends if s.role == "latest"])
             for outcome in decided.outcomes:
                 yield next(latest) if outcome.latest is not None else b""

@@ -41,6 +41,14 @@ class UpgradePath(_Response):
                                 "deciding values (e.g. short_by).")
 
 
+class ChallengerStanding(_Response):
+    """The customer's standing under the challenger (shadow) policy (docs/policies.md)."""
+
+    tier: Tier
+    grade: Grade
+    policy_version: str = Field(description="The challenger policy that decided it.")
+
+
 class CustomerView(_Response):
     """A customer's current standing and why."""
 
@@ -53,6 +61,9 @@ class CustomerView(_Response):
     pending_upgrade: PendingUpgrade | None
     upgrade_path: UpgradePath
     served_by: str = Field(description="URL of the worker that owns the customer's partition.")
+    challenger: ChallengerStanding | None = Field(
+        None, description="The standing under the challenger policy as of the customer's "
+        "last decision; null when no challenger runs or it has not decided the customer.")
 
 
 class StandingAsOf(_Response):

@@ -95,6 +95,14 @@ class OverrideData(_Data):
     expires_at: AwareDatetime | None = None
 
 
+class ErasureData(_Data):
+    """Who asked for the erasure (and under which request): what an audit must show."""
+
+    requested_by: ShortText
+    request_id: ShortText | None = None
+    reason: ShortText | None = None
+
+
 class _Envelope(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -149,6 +157,14 @@ class TierOverride(_Envelope):
     data: OverrideData
 
 
+class CustomerErased(_Envelope):
+    """A request to erase the customer's data, ordered with the customer's other events
+    on the input topic (tierstream/pipeline/erasure.py, docs/security.md)."""
+
+    type: Literal["customer.erased"]
+    data: ErasureData
+
+
 CustomerEvent = Annotated[
     ProfileUpdated
     | SalaryChanged
@@ -158,7 +174,8 @@ CustomerEvent = Annotated[
     | LoanOverdue
     | PurchaseMade
     | EngagementRecorded
-    | TierOverride,
+    | TierOverride
+    | CustomerErased,
     Field(discriminator="type"),
 ]
 
@@ -172,6 +189,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "purchase.made",
     "engagement.recorded",
     "tier.override",
+    "customer.erased",
 )
 
 CUSTOMER_EVENT: TypeAdapter[CustomerEvent] = TypeAdapter(CustomerEvent)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from schemas import openapi
 from schemas.events import CUSTOMER_EVENT
-from schemas.outputs import Alert, DeadLetterHeaders, LatestTier, TierChange
+from schemas.outputs import Alert, DeadLetterHeaders, ErasureRecord, LatestTier, TierChange
 
 JSON_DIR = Path(__file__).resolve().parent / "json"
 
@@ -26,6 +26,7 @@ CONTRACTS: dict[str, tuple[str, type[BaseModel] | TypeAdapter[Any]]] = {
     "tier-change.schema.json": ("customer-tier-changes", TierChange),
     "alert.schema.json": ("customer-alerts", Alert),
     "latest-tier.schema.json": ("customer-tiers", LatestTier),
+    "erasure.schema.json": ("customer-erasures", ErasureRecord),
     "dead-letter-headers.schema.json": ("customer-events-dlq", DeadLetterHeaders),
 }
 # Contracts of a record's headers (UTF-8 strings by name), not of its value.

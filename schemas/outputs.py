@@ -1,7 +1,8 @@
 """Output values: the contracts downstream services consume.
 
-`customer-tier-changes`, `customer-alerts`, `customer-tiers` (compacted) and
-`customer-events-dlq` (whose contract is its headers: `DeadLetterHeaders`). Each value
+`customer-tier-changes`, `customer-alerts`, `customer-tiers` (compacted),
+`customer-erasures` (the erasure audit) and `customer-events-dlq` (whose contract is
+its headers: `DeadLetterHeaders`). Each value
 model is serialized with `model_dump_json()`, and the JSON Schema files in
 `schemas/json/` are generated from these classes.
 """
@@ -93,6 +94,28 @@ class LatestTier(_Output):
     reasons: list[Reason]
     policy_version: str
     as_of: AwareDatetime = Field(description="Latest occurred_at seen for the customer.")
+    schema_version: Literal[1] = SCHEMA_VERSION
+
+
+Erased = Literal["state", "due", "history", "latest_tier"]
+
+
+class ErasureRecord(_Output):
+    """The audit record of an erased customer; the value of `customer-erasures`.
+
+    Says who asked, when and under which policy, never what was known about the
+    customer: it outlives the data it accounts for."""
+
+    event_id: str = Field(description="event_id of the customer.erased request: the same "
+                          "on a redelivery, so duplicates are recognisable.")
+    customer_id: str
+    requested_by: str
+    request_id: str | None
+    reason: str | None
+    occurred_at: AwareDatetime = Field(description="occurred_at of the request.")
+    erased_at: AwareDatetime = Field(description="When the worker erased the data.")
+    policy_version: str
+    erased: list[Erased] = Field(description="What was deleted (tombstones written).")
     schema_version: Literal[1] = SCHEMA_VERSION
 
 

@@ -60,6 +60,13 @@ def hostile(rng: random.Random) -> list[tuple[bytes | None, bytes]]:
         (key, raw(body(type="salary.changed",
                        data={"monthly_income": "-0.000000001", "currency": "CNY"}))),
         (key, raw(body(schema_version=99))),
+        # erasure requests the contract refuses: no requester, an empty or overlong one
+        (key, raw(body(type="customer.erased", data={}))),
+        (key, raw(body(type="customer.erased", data={"requested_by": ""}))),
+        (key, raw(body(type="customer.erased", data={"requested_by": "d" * 201}))),
+        (key, raw(body(type="customer.erased", data={"requested_by": 7}))),
+        (key, raw(body(type="customer.erased",
+                       data={"requested_by": "dpo", "request_id": ["DSR-1"]}))),
     ]
     return [(k, v) for k, v in cases]
 
@@ -79,4 +86,17 @@ def odd_but_valid() -> list[tuple[bytes | None, bytes]]:
         (key, raw(body(event_id="fz-pii", type="salary.changed",
                        occurred_at="2026-03-05T10:00:00Z",
                        data={"monthly_income": PII_INCOME, "currency": "CNY"}))),
+    ]
+
+
+def erasure_requests() -> list[tuple[bytes | None, bytes]]:
+    """Valid erasure requests (kept apart: applied, they erase the fuzzed customer)."""
+    key = CID.encode()
+    erased = "customer.erased"
+    return [
+        (key, raw(body(type=erased, data={"requested_by": "dpo@bank.example"}))),
+        (key, raw(body(type=erased, data={"requested_by": "数据保护官", "request_id": "DSR-1",
+                                          "reason": "customer request", "extra": 1}))),
+        (key, raw(body(type=erased, data={"requested_by": "d" * 200, "request_id": None}))),
+        (None, raw(body(type=erased, data={"requested_by": "dpo"}))),
     ]

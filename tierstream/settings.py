@@ -28,12 +28,24 @@ class Settings(BaseSettings):
     input_topic: str = "customer-events"
     tier_changes_topic: str = "customer-tier-changes"
     alerts_topic: str = "customer-alerts"
+    challenger_tier_changes_topic: str = Field(
+        "customer-tier-changes-challenger", description="Tier changes decided under the "
+        "challenger (shadow) policy, while one runs (docs/policies.md)."
+    )
+    challenger_alerts_topic: str = Field(
+        "customer-alerts-challenger", description="Alerts decided under the challenger "
+        "(shadow) policy, while one runs."
+    )
     latest_topic: str = "customer-tiers"
     dlq_topic: str = "customer-events-dlq"
     dlq_retention_days: Annotated[float, Field(gt=0, le=3650)] = Field(
         30, description="How long the dead-letter topic keeps rejected records (set by "
         "`tierstream topics create`): long enough to inspect and replay them, bounded "
         "because they may hold personal data."
+    )
+    erasures_topic: str = Field(
+        "customer-erasures", description="Audit records of erased customers (who asked, "
+        "when, which policy); kept without a time limit by `tierstream topics create`."
     )
     partitions: Annotated[int, Field(ge=1, le=1024)] = 8
     replication_factor: Annotated[int, Field(ge=1, le=16)] = 1

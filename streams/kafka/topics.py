@@ -3,7 +3,8 @@
 faust would create them too, but a producer that writes first would get the broker's
 defaults (one partition); so the demo, the tests and operators create them up front.
 The dead-letter topic gets a bounded retention (TIERSTREAM_DLQ_RETENTION_DAYS) when it
-is created; an existing topic's configuration is left as it is.
+is created, the erasure audit topic none (it is the proof, docs/security.md); an
+existing topic's configuration is left as it is.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from tierstream.settings import Settings
 STATE_TABLE = "customer-state"  # customer id -> CustomerState JSON
 DUE_TABLE = "customer-due"  # customer id -> event time it is next due for re-evaluation
 HISTORY_TABLE = "customer-history"  # customer id -> its published tier changes (docs/audit.md)
+CHALLENGER_TABLE = "customer-challenger"  # customer id -> the challenger's bookkeeping
 MS_PER_DAY = 24 * 60 * 60 * 1000
+# Erasure audit records are kept until an operator sets the topic's retention.ms to
+# the legal record-keeping period: they hold ids and who asked, no financial data.
+ERASURES_CONFIGS = {"retention.ms": "-1"}
 
 
 def changelog_topic(settings: Settings, table: str) -> str:
@@ -32,7 +37,7 @@ def changelog_specs(settings: Settings) -> list[NewTopic]:
     n, r = settings.partitions, settings.replication_factor
     return [NewTopic(changelog_topic(settings, t), n, r,
                      topic_configs={"cleanup.policy": "compact"})
-            for t in (STATE_TABLE, DUE_TABLE, HISTORY_TABLE)]
+            for t in (STATE_TABLE, DUE_TABLE, HISTORY_TABLE, CHALLENGER_TABLE)]
 
 
 def dlq_configs(settings: Settings) -> dict[str, str]:
@@ -44,12 +49,14 @@ def dlq_configs(settings: Settings) -> dict[str, str]:
 
 def topic_specs(settings: Settings) -> list[NewTopic]:
     n, r = settings.partitions, settings.replication_factor
-    plain = [settings.input_topic, settings.tier_changes_topic, settings.alerts_topic]
+    plain = [settings.input_topic, settings.tier_changes_topic, settings.alerts_topic,
+             settings.challenger_tier_changes_topic, settings.challenger_alerts_topic]
     specs = [NewTopic(name, n, r) for name in plain]
     specs.append(NewTopic(settings.dlq_topic, n, r, topic_configs=dlq_configs(settings)))
     specs.append(NewTopic(settings.latest_topic, n, r,
                           topic_configs={"cleanup.policy": "compact"}))
     specs.append(NewTopic(settings.reevaluation_topic, n, r))  # internal, co-partitioned
+    specs.append(NewTopic(settings.erasures_topic, n, r, topic_configs=ERASURES_CONFIGS))
     specs.append(NewTopic(settings.policy_topic, 1, r,  # latest policy wins
                           topic_configs={"cleanup.policy": "compact"}))
     return specs

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from schemas.outputs import Standing
 from schemas.vocabulary import GRADES, TIERS
 from streams.telemetry.metrics import Metrics
+from tierstream.pipeline import Send
 
 
 def track_write(metrics: Metrics, old: bytes | None, new: bytes) -> None:
@@ -25,6 +26,37 @@ def track_write(metrics: Metrics, old: bytes | None, new: bytes) -> None:
     if old is None:
         metrics.table_customers.inc()
     metrics.table_state_bytes.inc(len(new) - (len(old) if old is not None else 0))
+
+
+def track_erasures(metrics: Metrics, sends: Iterable[Send],
+                   stored: Mapping[bytes, bytes | None]) -> None:
+    """Move every gauge for the customers erased in a batch (`stored`: their states as
+    the batch found them). Each erasure takes the customer out of the tier and grade
+    it was counted in last: the batch's last change before it, else the stored one."""
+    counted = {key: _standing(old) for key, old in stored.items()}
+    for send in sends:
+        if send.key is None or send.key not in counted:
+            continue
+        if send.role == "tier_change" and send.value is not None:
+            current = json.loads(send.value)["current"]
+            counted[send.key] = (current["tier"], current["grade"])
+        elif send.role == "erasure":
+            was, counted[send.key] = counted[send.key], None
+            if was is not None:
+                metrics.customers_by_tier.labels(was[0]).dec()
+                metrics.customers_by_grade.labels(was[1]).dec()
+    for old in stored.values():
+        if old is not None:
+            metrics.table_customers.dec()
+            metrics.table_state_bytes.dec(len(old))
+
+
+def _standing(stored: bytes | None) -> tuple[str, str] | None:
+    if stored is None:
+        return None
+    state = json.loads(stored)
+    tier, grade = state.get("tier"), state.get("grade")
+    return (tier, grade) if tier is not None and grade is not None else None
 
 
 def track_change(metrics: Metrics, previous: Standing | None, current: Standing) -> None:

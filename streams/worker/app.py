@@ -25,7 +25,7 @@ from streams.http.peers import peer_fetch
 from streams.http.summary import SummaryQuery
 from streams.http.tls import peer_context
 from streams.kafka.policy_feed import PolicyFeed
-from streams.kafka.topics import DUE_TABLE, HISTORY_TABLE, STATE_TABLE
+from streams.kafka.topics import CHALLENGER_TABLE, DUE_TABLE, HISTORY_TABLE, STATE_TABLE
 from streams.processing.processor import Clock, Processor, utcnow
 from streams.processing.reevaluation import Scheduler
 from streams.telemetry.metrics import Metrics
@@ -37,6 +37,7 @@ from streams.worker.web import api_tokens, input_partitions, serve, web_settings
 from tierstream.partitioning import default_partition
 from tierstream.pipeline import RawRecord
 from tierstream.policy import ActivePolicy, Policy
+from tierstream.policy.challenger import ChallengerPolicy
 from tierstream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ class Sinks:
     """The output topics, declared with the app, and one `send` for the processor and
     the timer. Records go straight to faust's producer (its transaction manager under
     exactly_once): a topic's `send` costs several times more per record in faust's
-    bookkeeping, and the processor checks every acknowledgement itself."""
+    bookkeeping, and the processor checks every acknowledgement itself. A value of None
+    goes out as a Kafka tombstone (an erased customer's latest tier)."""
 
     def __init__(self, app: faust.App, settings: Settings) -> None:
         self.app = app
@@ -94,12 +96,14 @@ class Sinks:
         self.topics = {
             name: app.topic(name, partitions=n, replicas=r, **RAW)
             for name in (settings.tier_changes_topic, settings.alerts_topic,
-                         settings.dlq_topic, settings.reevaluation_topic)
+                         settings.dlq_topic, settings.reevaluation_topic,
+                         settings.erasures_topic, settings.challenger_tier_changes_topic,
+                         settings.challenger_alerts_topic)
         }
         self.topics[settings.latest_topic] = app.topic(
             settings.latest_topic, partitions=n, replicas=r, compacting=True, **RAW)
 
-    async def send(self, topic: str, key: bytes | None, value: bytes,
+    async def send(self, topic: str, key: bytes | None, value: bytes | None,
                    partition: int | None,
                    headers: list[tuple[str, bytes]] | None = None) -> Awaitable[Any]:
         producer = await self.app.maybe_start_producer()
@@ -130,6 +134,10 @@ def create_app(
     due_table = app.Table(DUE_TABLE, default=None, partitions=n, key_type=bytes, value_type=bytes)
     history_table = app.Table(HISTORY_TABLE, default=None, partitions=n, key_type=bytes,
                               value_type=bytes)
+    # The challenger policy's bookkeeping per customer (tierstream/pipeline/challenger.py).
+    challenger_table = app.Table(CHALLENGER_TABLE, default=None, partitions=n,
+                                 key_type=bytes, value_type=bytes)
+    challenger = ChallengerPolicy()
 
     async def delivered() -> None:
         # at_least_once: the outputs must be on the broker before the state's changelog
@@ -140,8 +148,9 @@ def create_app(
 
     states, dues = BatchTable(table, n), BatchTable(due_table, n)
     histories = BatchTable(history_table, n)
+    shadows = BatchTable(challenger_table, n)
     processor = Processor(settings, active, states, sinks.send, metrics, clock, delivered,
-                          due=dues, history=histories)
+                          due=dues, history=histories, challenger=challenger, shadow=shadows)
 
     # Re-evaluation requests travel through an internal topic co-partitioned with the
     # input, so they are decided inside the stream (streams/processing/reevaluation.py).
@@ -155,7 +164,8 @@ def create_app(
     metrics.policy_info.labels(policy.version).set(1)
     active.on_switch(metrics.show_policy)
     active.on_switch(lambda _: scheduler.request_sweep())
-    app.task(PolicyFeed(settings, active, metrics).follow)
+    challenger.on_switch(metrics.show_challenger)
+    app.task(PolicyFeed(settings, active, metrics, challenger).follow)
 
     channel = app.topic(settings.input_topic, settings.reevaluation_topic,
                         partitions=n, replicas=r, **RAW)
@@ -165,10 +175,11 @@ def create_app(
         # faust acknowledges the batch's offsets once this body has returned.
         batches = cast(Any, stream).take_events  # faust's stubs do not list it
         async for events in batches(settings.batch_size, within=settings.batch_wait_seconds):
-            for bound in (histories, states, dues):
+            for bound in (histories, states, dues, shadows):
                 bound.bind(events)
             await processor.handle_batch([_record(event.message) for event in events])
-            for written in (histories, states, dues):  # history first, as in the processor
+            # history first, as in the processor
+            for written in (histories, states, dues, shadows):
                 await written.send_changelog(app.maybe_start_producer, app.in_transaction)
 
     app.agent(channel, name="tiering", concurrency=1)(tiering)
@@ -192,7 +203,8 @@ def create_app(
         "/openapi.json": OpenApiPage(),
     }, private={  # customer data: a bearer token when TIERSTREAM_API_TOKEN_FILE is set
         "/customers/{customer_id}": CustomerQuery(
-            table.get, active, owners, fetch, restoring, history=history_table.get),
+            table.get, active, owners, fetch, restoring, history=history_table.get,
+            challenger=(challenger_table.get, challenger)),
         "/customers/{customer_id}/history": HistoryQuery(
             history_table.get, owners, fetch, restoring),
         "/tiers/summary": SummaryQuery(registry, table.items, owners, fetch),

@@ -50,6 +50,7 @@ def unique_settings(tmp: Path, **overrides: Any) -> Settings:
         "alerts_topic": f"t{run}-customer-alerts",
         "latest_topic": f"t{run}-customer-tiers",
         "dlq_topic": f"t{run}-customer-events-dlq",
+        "erasures_topic": f"t{run}-customer-erasures",
         "partitions": 4,
         "data_dir": tmp / "worker-data",
         "web_port": free_port(),

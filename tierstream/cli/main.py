@@ -16,6 +16,7 @@ from tierstream import __version__
 from tierstream.cli import (
     backfill,
     dlq,
+    erase,
     generate,
     history,
     kafka_tools,
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tierstream {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for group in (worker, serve, kafka_tools, generate, schemas, policy, offline, history,
-                  backfill, dlq):
+                  backfill, dlq, erase):
         group.register(sub)
     return parser
 

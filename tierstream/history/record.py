@@ -18,7 +18,7 @@ def record(history: MutableMapping[bytes, bytes], sends: Iterable[Send], keep: t
     """Append each customer's tier-change records of `sends` to `history`, in order."""
     changes: dict[bytes, list[bytes]] = {}
     for send in sends:
-        if send.role == "tier_change" and send.key is not None:
+        if send.role == "tier_change" and send.key is not None and send.value is not None:
             changes.setdefault(send.key, []).append(send.value)
     for key, records in changes.items():
         history[key] = append(history.get(key), records, keep)

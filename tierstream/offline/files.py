@@ -3,7 +3,9 @@
 One JSON-lines file per output topic, named like it, plus `rejected.jsonl` and
 `summary.json`. Tier changes, alerts and rejected lines go to disk at once; only the
 latest tier per customer is held (it is the last one that counts, and the file is
-sorted by customer), so memory grows with customers, never with events.
+sorted by customer), so memory grows with customers, never with events. An erased
+customer's latest tier goes (its tombstone); its tier changes and alerts already
+written stay, as they do on the append-only topics.
 """
 
 from __future__ import annotations
@@ -39,7 +41,10 @@ class OutputFiles:
 
     def take(self, decided: Decided) -> None:
         for send in decided.sends:
-            if send.role == "tier_change":
+            if send.value is None:  # a tombstone: the customer was erased
+                if send.role == "latest" and send.key is not None:
+                    self._latest.pop(send.key, None)
+            elif send.role == "tier_change":
                 self._changes.write(send.value + b"\n")
             elif send.role == "alert":
                 self._alerts.write(send.value + b"\n")

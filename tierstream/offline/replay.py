@@ -60,6 +60,8 @@ def replay(
     with settled_batches() as settle:
         for read, records in _batches(lines, select, batch):
             decided = pipeline.run(records, states, policy, clock())
+            for erased in decided.erased:  # the replay ends without them (unless started anew)
+                states.objects.pop(erased, None)
             states.store(decided.states)
             tally.take(decided.outcomes)
             if outputs is not None:

@@ -1,9 +1,9 @@
 """The replay's summary, counted as records are decided instead of from kept outputs.
 
 `Tally` reads each batch's outcomes and keeps only counters and each customer's
-latest standing (what `whatif` compares). `Totals` is its end result: plain counts
-that jobs deciding parts of a file write out and the parent merges, so
-`summary.json` is the same whichever number of jobs produced it.
+latest standing (what `whatif` compares; an erased customer has none). `Totals` is
+its end result: plain counts that jobs deciding parts of a file write out and the
+parent merges, so `summary.json` is the same whichever number of jobs produced it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tierstream.pipeline import Outcome
+from tierstream.pipeline.erasure import is_erasure
 
 
 @dataclass
@@ -102,6 +103,8 @@ class Tally:
                 self.alerts[kind] += 1
             if o.latest is not None and o.customer_id is not None:
                 self.standing[o.customer_id] = o.latest
+            elif is_erasure(o) and o.customer_id is not None:
+                self.standing.pop(o.customer_id, None)
 
     def totals(self) -> Totals:
         return Totals(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from tierstream.core.reevaluate import next_due
@@ -23,6 +23,11 @@ class Decided:
     unchanged: list[str]  # customers met only as duplicates: a changelog writes them again
     stream_time: datetime | None  # the latest occurred_at applied in the batch
     policy: Policy
+    # Customers erased in the batch: delete their stored state, due entry and history
+    # before storing `states` (which holds one only if a later event started it afresh).
+    erased: set[str] = field(default_factory=set)
+    # the challenger's bookkeeping to store (ShadowState JSON), when one decided too
+    challenger: dict[str, bytes] = field(default_factory=dict)
 
     def due(self) -> dict[str, datetime | None]:
         """When each decided customer is next due for re-evaluation (None: never).

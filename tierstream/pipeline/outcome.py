@@ -16,6 +16,7 @@ from typing import Literal
 from schemas.outputs import Standing
 from schemas.vocabulary import AlertType, Grade, Severity, Tier
 from tierstream.intake import Rejection
+from tierstream.pipeline.challenger import ShadowSeen
 from tierstream.pipeline.records import RawRecord
 from tierstream.pipeline.reevaluation_request import Why
 
@@ -40,3 +41,4 @@ class Outcome:
     latest: StandingSeen | None = None  # the standing published as the latest tier
     occurred_at: datetime | None = None  # of an applied event (event age, stream time)
     reevaluated: Why | None = None  # a re-evaluation request that was decided
+    challenger: ShadowSeen | None = None  # decided under the challenger policy too

@@ -15,14 +15,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from schemas.events import CustomerErased
 from tierstream.core.engine import Decision, apply, encode_output
 from tierstream.core.facts import EventRejected
 from tierstream.core.reevaluate import reevaluate
 from tierstream.core.state import CustomerState
 from tierstream.intake import Rejection, decode
 from tierstream.partitioning import default_partition
+from tierstream.pipeline.challenger import Challenger, Shadow, Shadowed
 from tierstream.pipeline.dead_letter import dead_letter
 from tierstream.pipeline.decided import Decided
+from tierstream.pipeline.erasure import erase
 from tierstream.pipeline.outcome import AlertSeen, ChangeSeen, ForwardWhy, Outcome, StandingSeen
 from tierstream.pipeline.records import RawRecord, Role, Send
 from tierstream.pipeline.reevaluation_request import ReevaluationRequest
@@ -43,9 +46,14 @@ class Pipeline:
     encode: bool = True  # build the output records (False: outcomes are all the caller needs)
 
     def run(
-        self, records: Iterable[RawRecord], states: StateSource, policy: Policy, now: datetime
+        self, records: Iterable[RawRecord], states: StateSource, policy: Policy, now: datetime,
+        challenger: Challenger | None = None,
     ) -> Decided:
+        """`challenger`: a shadow policy deciding every applied event too (challenger.py);
+        None leaves every output as it is without one."""
         batch = _Batch(self, WorkingSet(states), policy, now)
+        if challenger is not None:
+            batch.shadow = Shadow(challenger, self.encode)
         for record in records:
             batch.take(record)
         return batch.result()
@@ -61,10 +69,12 @@ class _Batch:
         self.stream_time: datetime | None = None
         self._customer: str | None = None  # whose working state the current record uses
         self._consumed: str | None = None
+        self.shadow: Shadow | None = None  # the challenger's side of the batch, if any
 
     def result(self) -> Decided:
         return Decided(self.sends, self.outcomes, self.work.decided, self.work.unchanged(),
-                       self.stream_time, self.policy)
+                       self.stream_time, self.policy, self.work.erased,
+                       self.shadow.decided if self.shadow is not None else {})
 
     def take(self, record: RawRecord) -> None:
         """Decide one record; a bug while deciding it dead-letters it and undoes it."""
@@ -96,7 +106,10 @@ class _Batch:
             send, why = forward
             return [send], Outcome(record, cid, kind, forwarded=why)
         self._customer = cid
+        if isinstance(event, CustomerErased):  # not a fact about the customer: erasure.py
+            return erase(self.work, record, event, self.policy, self.now, self.p.encode)
         state, copy = self.work.get(cid), self.work.must_copy(cid)
+        prior = self.shadow.prior(cid, state) if self.shadow is not None else None
         try:
             decision = apply(state, event, self.policy, self.now, copy=copy)
         except EventRejected as exc:  # refused before anything was changed
@@ -114,6 +127,9 @@ class _Batch:
         self.work.keep(cid, decision.state, record)  # last: only a whole step is kept
         if self.stream_time is None or event.occurred_at > self.stream_time:
             self.stream_time = event.occurred_at
+        if self.shadow is not None and prior is not None:  # never fails (challenger.py)
+            self._challenged(sends, outcome, self.shadow.after_event(
+                cid, prior, decision, event.event_id, event.occurred_at, self.now))
         return sends, outcome
 
     def _reevaluate(self, record: RawRecord) -> tuple[list[Send], Outcome]:
@@ -137,7 +153,17 @@ class _Batch:
         outcome = Outcome(record, cid, reevaluated=request.why, tier_change=change,
                           alerts=alerts, latest=latest)
         self.work.keep(cid, decision.state, at)  # last: only a whole step is kept
+        if self.shadow is not None:  # never fails (challenger.py)
+            self._challenged(sends, outcome,
+                             self.shadow.after_reevaluation(cid, state, decision, self.now))
         return sends, outcome
+
+    @staticmethod
+    def _challenged(sends: list[Send], outcome: Outcome, shadowed: Shadowed | None) -> None:
+        """Add the challenger's decision after the champion's: its sends, its outcome."""
+        if shadowed is not None:
+            sends.extend(shadowed[0])
+            outcome.challenger = shadowed[1]
 
     def _redo(self, state: CustomerState | None, step: Step, copy: bool) -> CustomerState:
         """Apply an earlier step of the batch again (after a later record failed). An

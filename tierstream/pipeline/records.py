@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["tier_change", "alert", "latest", "dead_letter", "forward"]
-"""What a record to send is: one of the three outputs, a dead letter, or an input
-record forwarded to its customer's home partition."""
+Role = Literal["tier_change", "alert", "latest", "dead_letter", "forward", "erasure",
+               "challenger_tier_change", "challenger_alert"]
+"""What a record to send is: one of the three outputs, a dead letter, an input record
+forwarded to its customer's home partition, the audit record of an erasure, or a
+challenger policy's tier change or alert (challenger.py)."""
 
 
 @dataclass(slots=True)
@@ -34,6 +36,6 @@ class Send:
 
     role: Role
     key: bytes | None
-    value: bytes
+    value: bytes | None  # None: a tombstone (only "latest": an erased customer's record)
     partition: int | None  # None: the producer's partitioner picks it from the key
     headers: list[tuple[str, bytes]] | None = None  # Kafka record headers (dead letters)

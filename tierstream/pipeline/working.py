@@ -33,6 +33,7 @@ class WorkingSet:
         self.decided: dict[str, CustomerState] = {}  # customers with a decision: final states
         self._duplicates: dict[str, None] = {}  # customers met as duplicates (ordered set)
         self._owned: set[str] = set()  # customers whose working state is this batch's copy
+        self.erased: set[str] = set()  # customers erased in this batch (see erasure.py)
 
     def get(self, customer_id: str) -> CustomerState | None:
         if customer_id in self._states:
@@ -52,6 +53,16 @@ class WorkingSet:
         self._steps.setdefault(customer_id, []).append(step)
         self.decided[customer_id] = state
 
+    def erase(self, customer_id: str) -> None:
+        """The customer was erased: forget the batch's steps, and the state the batch
+        began with; a later step starts a new customer."""
+        self._states[customer_id] = None
+        self._steps.pop(customer_id, None)
+        self.decided.pop(customer_id, None)
+        self._duplicates.pop(customer_id, None)
+        self._owned.discard(customer_id)
+        self.erased.add(customer_id)
+
     def duplicate(self, customer_id: str) -> None:
         self._duplicates[customer_id] = None
 
@@ -63,8 +74,9 @@ class WorkingSet:
         """Forget whatever a failed step did to the customer's working state."""
         if customer_id not in self._states:
             return  # the read itself failed: nothing was changed
-        state = self._source.get(customer_id)
-        copy = self._source.shared
+        erased = customer_id in self.erased  # then the batch's steps start from nothing
+        state = None if erased else self._source.get(customer_id)
+        copy = self._source.shared and not erased
         for step in self._steps.get(customer_id, ()):
             state, copy = redo(state, step, copy), False
         self._states[customer_id] = state

@@ -34,9 +34,9 @@ class Published:
     def __init__(self) -> None:
         self.changes: list[bytes] = []
 
-    async def send(self, topic: str, key: bytes | None, value: bytes, part: int | None,
+    async def send(self, topic: str, key: bytes | None, value: bytes | None, part: int | None,
                    headers: list[tuple[str, bytes]] | None = None) -> None:
-        if topic == SETTINGS.tier_changes_topic:
+        if topic == SETTINGS.tier_changes_topic and value is not None:
             self.changes.append(value)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz_corpus import CID, body, hostile, odd_but_valid, raw
+from tests.fuzz_corpus import CID, body, erasure_requests, hostile, odd_but_valid, raw
 from tierstream.demo.generator import generate
 from tierstream.intake import Rejection, decode, decode_reference
 
@@ -47,8 +47,21 @@ def test_json_numbers_keep_every_digit() -> None:
 
 
 def test_fuzz_corpus_and_odd_valid_records() -> None:
-    for key, value in [*hostile(random.Random(6)), *odd_but_valid()]:
+    for key, value in [*hostile(random.Random(6)), *odd_but_valid(), *erasure_requests()]:
         same(key, value)
+
+
+def test_erasure_requests_are_accepted_and_refused_like_the_contract() -> None:
+    for key, value in erasure_requests():
+        event = decode(key, value, LIMIT)
+        assert not isinstance(event, Rejection), value[:200]
+        assert event.type == "customer.erased"
+    refused = [v for _, v in hostile(random.Random(6)) if b'"customer.erased"' in v]
+    assert refused
+    for value in refused:
+        rejection = decode(KEY, value, LIMIT)
+        assert isinstance(rejection, Rejection)
+        assert rejection.reason in ("missing_field", "invalid_field")
 
 
 def test_generated_stream_with_invalid_records() -> None:
@@ -61,7 +74,7 @@ def test_byte_mutations_of_valid_events() -> None:
     rng = random.Random(11)
     seeds = [raw(body()), raw(body(type="salary.changed",
                                   data={"monthly_income": 1234.5, "currency": "CNY"}))]
-    seeds += [r.value for r in generate(20, seed=5)]
+    seeds += [r.value for r in generate(20, seed=5)] + [v for _, v in erasure_requests()]
     specials = [b"\\", b'"', b"\x00", b"\x1f", b"\xff", b"\xed\xa0\x80", b"NaN", b"1e999",
                 b"-", b"0", b".", b"e", b"}", b"{", b"[", b",", b":", b" ", b"\\ud800"]
     for _ in range(3000):
@@ -88,12 +101,14 @@ json_values = st.recursive(
 FIELDS = ["event_id", "customer_id", "type", "occurred_at", "schema_version", "data"]
 DATA_FIELDS = ["monthly_income", "currency", "loan_id", "installment", "due_date",
                "paid_date", "amount_due", "amount_paid", "amount", "product", "tier",
-               "expires_at", "reason", "approved_by", "days_past_due", "channel", "outcome"]
+               "expires_at", "reason", "approved_by", "days_past_due", "channel", "outcome",
+               "requested_by", "request_id"]
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(FIELDS), json_values, st.sampled_from(DATA_FIELDS), json_values,
-       st.sampled_from(["purchase.made", "salary.changed", "loan.repayment", "tier.override"]))
+       st.sampled_from(["purchase.made", "salary.changed", "loan.repayment", "tier.override",
+                        "customer.erased"]))
 def test_generated_documents(field: str, value: Any, data_field: str, data_value: Any,
                              kind: str) -> None:
     doc: dict[str, Any] = body(type=kind)

@@ -32,7 +32,7 @@ def test_a_batch_sends_outputs_in_order_and_stores_each_customer_once() -> None:
     assert roles == [("tier_change", b"C1"), ("latest", b"C1"),
                      ("tier_change", b"C2"), ("latest", b"C2"),
                      ("tier_change", b"C1"), ("latest", b"C1")]
-    changes = [json.loads(s.value) for s in decided.sends if s.role == "tier_change"]
+    changes = [json.loads(s.value or b"") for s in decided.sends if s.role == "tier_change"]
     assert [c["cause_event_id"] for c in changes] == ["a", "b", "c"]
     assert list(decided.states) == ["C1", "C2"]  # one final state per customer
     assert [o.applied for o in decided.outcomes] == ["salary.changed"] * 3
@@ -129,6 +129,6 @@ def test_the_policy_is_taken_per_batch() -> None:
     a = FILE.run([line(1, salary("a", "C1", 5000))], states, POLICY, NOW)
     states.store(a.states)
     b = FILE.run([line(2, salary("b", "C1", 6000))], states, other, NOW)
-    versions = [json.loads(s.value)["policy_version"] for s in a.sends + b.sends]
+    versions = [json.loads(s.value or b"")["policy_version"] for s in a.sends + b.sends]
     assert versions[0] == POLICY.version
     assert versions[-1] == other.version != POLICY.version

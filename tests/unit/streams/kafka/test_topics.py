@@ -36,3 +36,8 @@ def test_a_retention_that_is_not_a_positive_number_is_refused(
     monkeypatch.setenv("TIERSTREAM_DLQ_RETENTION_DAYS", days)
     with pytest.raises(ValueError, match="dlq_retention_days"):
         Settings()
+
+
+def test_the_erasure_audit_topic_is_kept_and_not_compacted() -> None:
+    s = Settings(erasures_topic="audit-erasures")
+    assert configs_of(s, "audit-erasures") == {"retention.ms": "-1"}

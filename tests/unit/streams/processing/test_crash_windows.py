@@ -47,8 +47,9 @@ class Broker:
         self.acked: list[tuple[str, dict[str, Any]]] = []
         self.steps: list[str] = []
 
-    async def send(self, topic: str, key: bytes | None, value: bytes, part: int | None,
+    async def send(self, topic: str, key: bytes | None, value: bytes | None, part: int | None,
                    headers: list[tuple[str, bytes]] | None = None) -> None:
+        assert value is not None  # no erasures here: no tombstones
         self.pending.append((topic, json.loads(value)))
         self.steps.append(f"send:{topic}")
 

@@ -115,8 +115,9 @@ async def run_stream() -> tuple[CollectorRegistry, Metrics, dict[bytes, bytes], 
     table: dict[bytes, bytes] = {}
     sent: list[bytes] = []
 
-    async def send(topic: str, key: bytes | None, value: bytes, partition: int | None,
+    async def send(topic: str, key: bytes | None, value: bytes | None, partition: int | None,
                    headers: list[tuple[str, bytes]] | None = None) -> None:
+        assert value is not None  # no erasures here: no tombstones
         sent.append(value)
 
     processor = Processor(SETTINGS, ActivePolicy(DEFAULT_POLICY), table, send, metrics, lambda: NOW)
