@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", type=Path, default=None,
                    help="only profile one worker drain with py-spy; write the raw profile here")
     p.add_argument("--keep-topics", action="store_true", help="do not delete the run's topics")
+    p.add_argument("--challenger", action="store_true",
+                   help="also drain with a challenger policy running beside the champion "
+                   "(worker_challenger_events_per_s, challenger_ratio)")
     return p
 
 
@@ -142,6 +145,14 @@ async def variant(args: argparse.Namespace, v: Variant, prefix: str, source: str
         row.update(worker_events_per_s=d.events_per_s, worker_cpu_us_per_event=d.cpu_us_per_event,
                    peak_rss_bytes=d.peak_rss_bytes,
                    state_bytes_per_customer=d.state_bytes_per_customer)
+        if args.challenger:
+            cs = await scenarios.with_challenger(scenarios.worker_settings(
+                args.bootstrap, prefix, f"{tag}-x{rep}", source, v, tmp / f"{tag}-x{rep}"), v)
+            shadowed = await scenarios.drain(cs, len(records), v, tmp / "logs",
+                                             _timeout(len(records)), measure_state=False)
+            row.update(worker_challenger_events_per_s=shadowed.events_per_s,
+                       worker_challenger_cpu_us_per_event=shadowed.cpu_us_per_event,
+                       challenger_ratio=shadowed.events_per_s / d.events_per_s)
         if args.latency_seconds > 0:
             ls = scenarios.worker_settings(args.bootstrap, prefix, f"{tag}-l{rep}",
                                            f"{prefix}-{tag}-l{rep}-in", v, tmp / f"{tag}-l{rep}")

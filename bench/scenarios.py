@@ -19,11 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bench import kafka_io
 from bench.ceiling import ClientSettings, run_ceiling
 from bench.stats import event_time, match_latencies, percentile, rate
 from bench.workers import BenchWorker
+from streams.kafka.policy_feed import publish_challenger
+from streams.kafka.topics import create_topics, topic_specs
 from tierstream.demo.generator import Record, generate
+from tierstream.policy import DEFAULT_POLICY_FILE
 from tierstream.settings import Settings
 
 
@@ -59,6 +64,25 @@ def worker_settings(bootstrap: str, prefix: str, name: str, input_topic: str, v:
     if "policy_topic" in Settings.model_fields:  # a run must not follow another's policies
         fields["policy_topic"] = f"{base}-policies"
     return Settings(**fields)
+
+
+async def with_challenger(settings: Settings, v: Variant) -> Settings:
+    """`settings` with challenger topics of their own, and a challenger policy published
+    before the worker starts: it reads the policy topic from the beginning, so it decides
+    under both policies from (about) its first batch (docs/policies.md)."""
+    base = settings.app_id
+    s = settings.model_copy(update={
+        "challenger_tier_changes_topic": f"{base}-changes-challenger",
+        "challenger_alerts_topic": f"{base}-alerts-challenger"})
+    await kafka_io.create(s.bootstrap_servers, [s.challenger_tier_changes_topic,
+                                                s.challenger_alerts_topic], v.partitions)
+    await create_topics(s, [t for t in topic_specs(s) if t.name == s.policy_topic])
+    raw = yaml.safe_load(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"))
+    raw["name"] = "bench-challenger"  # a stricter B and A: the two policies disagree
+    raw["tier"]["b_criteria"]["high_income"]["min_income"] = 17000
+    raw["tier"]["a"]["min_income"] = 30000
+    await publish_challenger(s, yaml.safe_dump(raw).encode(), "bench-challenger")
+    return s
 
 
 def isolation(v: Variant) -> str:

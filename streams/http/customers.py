@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from schemas.api import ChallengerStanding
 from streams.http.ownership import PartitionOwners
 from streams.http.peers import Fetch
 from streams.http.replies import Reply, Request, error_reply
@@ -21,7 +22,9 @@ from streams.http.routing import elsewhere, is_valid_customer_id, query_time
 from tierstream.core.state import CustomerState
 from tierstream.explanation import explain
 from tierstream.history import NoStanding, parse_time, standing_as_of
+from tierstream.pipeline.challenger import ShadowState
 from tierstream.policy import ActivePolicy
+from tierstream.policy.challenger import ChallengerPolicy
 
 Lookup = Callable[[bytes], bytes | None]
 
@@ -37,16 +40,19 @@ class CustomerQuery:
         fetch: Fetch,
         restoring: Callable[[], bool],
         history: Lookup | None = None,
+        challenger: tuple[Lookup, ChallengerPolicy] | None = None,
     ) -> None:
         """`lookup` reads a stored state by customer-id bytes; `restoring` is true while
         the worker's table is being restored (an absent customer may yet appear);
-        `history` reads a stored history (None: `as_of` is not served here)."""
+        `history` reads a stored history (None: `as_of` is not served here);
+        `challenger` reads the challenger's bookkeeping, shown while that challenger runs."""
         self.lookup = lookup
         self.policy = policy
         self.owners = owners
         self.fetch = fetch
         self.restoring = restoring
         self.history = history
+        self.challenger = challenger
 
     async def __call__(self, request: Request) -> Reply:
         forwarded = await elsewhere(request, self.owners, self.fetch)
@@ -60,7 +66,25 @@ class CustomerQuery:
             return self._absent(customer_id)
         state = CustomerState.from_json(stored)
         view = explain(state, self.policy.current, served_by=self.owners.me)
+        shadow = self._challenger(customer_id)
+        if shadow is not None:
+            view = view.model_copy(update={"challenger": shadow})
         return Reply(200, view.model_dump_json().encode())
+
+    def _challenger(self, customer_id: str) -> ChallengerStanding | None:
+        """The running challenger's standing of the customer, once it decided one."""
+        if self.challenger is None:
+            return None
+        lookup, running = self.challenger
+        policy = running.current
+        stored = lookup(customer_id.encode()) if policy is not None else None
+        if policy is None or stored is None:
+            return None
+        kept = ShadowState.from_json(stored)
+        if kept.policy_version != policy.version or kept.tier is None or kept.grade is None:
+            return None
+        return ChallengerStanding(tier=kept.tier, grade=kept.grade,
+                                  policy_version=kept.policy_version)
 
     def _as_of(self, customer_id: str, raw: str) -> Reply:
         if self.history is None:

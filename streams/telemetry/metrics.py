@@ -84,6 +84,10 @@ class Metrics:
     table_recovery_duration: Histogram
     http_requests: Counter
     http_request_duration: Histogram
+    challenger_decisions: Counter
+    challenger_disagreements: Counter
+    challenger_alerts: Counter
+    challenger_info: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -230,6 +234,23 @@ class Metrics:
                 "HTTP request, by route pattern.", ["route"], buckets=HTTP_BUCKETS,
                 registry=registry,
             ),
+            challenger_decisions=Counter(
+                p + "challenger_decisions", "Decisions made under the challenger (shadow) "
+                "policy, beside the champion's.", registry=registry,
+            ),
+            challenger_disagreements=Counter(
+                p + "challenger_disagreements", "Challenger decisions whose tier differs "
+                "from the champion's, by champion tier and challenger tier (a live "
+                "migration matrix).", ["champion_tier", "challenger_tier"], registry=registry,
+            ),
+            challenger_alerts=Counter(
+                p + "challenger_alerts", "Alerts decided under the challenger policy, by type "
+                "(the champion's: tierstream_alerts_total).", ["type"], registry=registry,
+            ),
+            challenger_info=Gauge(
+                p + "challenger_info", "The challenger policy version while one runs (value "
+                "1; no series without a challenger).", ["version"], registry=registry,
+            ),
         )
         metrics._start_at_zero()
         return metrics
@@ -250,6 +271,12 @@ class Metrics:
         """Make `policy` the one active version in `policy_info`."""
         self.policy_info.clear()
         self.policy_info.labels(policy.version).set(1)
+
+    def show_challenger(self, policy: Policy | None) -> None:
+        """Make `policy` the one challenger version in `challenger_info` (None: none)."""
+        self.challenger_info.clear()
+        if policy is not None:
+            self.challenger_info.labels(policy.version).set(1)
 
     def count_change(self, change: TierChange) -> None:
         """Count a published tier change by what moved: the tier, the grade or both."""

@@ -45,5 +45,12 @@ def count_outcomes(metrics: Metrics, outcomes: Iterable[Outcome], sent_at: datet
                 counts[metrics.noops, (o.note,)] += 1
         if o.reevaluated is not None:
             counts[metrics.reevaluations, (o.reevaluated,)] += 1
+        if o.challenger is not None:
+            champion, challenger, alert_types = o.challenger
+            counts[metrics.challenger_decisions, ()] += 1
+            if champion != challenger:
+                counts[metrics.challenger_disagreements, (champion, challenger)] += 1
+            for kind in alert_types:
+                counts[metrics.challenger_alerts, (kind,)] += 1
     for (counter, labels), n in counts.items():
         (counter.labels(*labels) if labels else counter).inc(n)
