@@ -170,8 +170,11 @@ async def paced(
     bootstrap: str, topic: str, records: Sequence[Record], per_s: float
 ) -> list[tuple[bytes, int, float]]:
     """Send at a fixed rate; returns (key, broker-visible timestamp ms, occurred_at) per
-    record."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    record. Records share produce requests for up to 5 ms, as an upstream system's
+    producer would: one request per record costs the broker, on the same two cores as
+    the worker, more than the worker's own work at these rates. The 5 ms count in the
+    latency (the timestamp is taken when a record is handed to the producer)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
     await producer.start()
     try:
         start = time.monotonic()

@@ -31,6 +31,7 @@ from streams.processing.reevaluation import Scheduler
 from streams.telemetry.metrics import Metrics
 from streams.worker import faust_fixes
 from streams.worker.credentials import faust_credentials
+from streams.worker.gc_tuning import freeze_survivors
 from streams.worker.observability import install_observability
 from streams.worker.tables import BatchTable
 from streams.worker.web import api_tokens, input_partitions, serve, web_settings
@@ -174,7 +175,11 @@ def create_app(
         # Batches: one broker acknowledgement and one state write per customer per batch;
         # faust acknowledges the batch's offsets once this body has returned.
         batches = cast(Any, stream).take_events  # faust's stubs do not list it
+        started = False
         async for events in batches(settings.batch_size, within=settings.batch_wait_seconds):
+            if not started:  # everything built to start is long-lived: out of the GC's way
+                freeze_survivors()
+                started = True
             for bound in (histories, states, dues, shadows):
                 bound.bind(events)
             await processor.handle_batch([_record(event.message) for event in events])

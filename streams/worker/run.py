@@ -8,6 +8,7 @@ from pathlib import Path
 import faust
 
 from streams.worker.app import create_app
+from streams.worker.gc_tuning import tune_gc
 from streams.worker.local_state import discard_uncommitted_local_state
 from streams.worker.loop import use_fast_loop
 from tierstream.policy import Policy
@@ -20,6 +21,7 @@ def run_worker(settings: Settings, policy: Policy) -> None:
     """Blocks until the worker is stopped (SIGINT/SIGTERM). The caller has created the
     topics (`tierstream worker` does: streams/kafka/topics.py)."""
     use_fast_loop()
+    tune_gc()
     tier_app = create_app(settings, policy)
     discard_uncommitted_local_state(settings, Path(tier_app.app.conf.tabledir))
     log.info("policy %s loaded from %s", policy.version, settings.policy_file)
