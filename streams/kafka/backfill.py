@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 
+from streams.kafka.clients import started
 from streams.kafka.security import client_kwargs
 from streams.kafka.topics import (
     DUE_TABLE,
@@ -51,26 +52,21 @@ async def write_backfill(
     await create_topics(settings, changelog_specs(settings))
     state_topic = changelog_topic(settings, STATE_TABLE)
     due_topic = changelog_topic(settings, DUE_TABLE)
-    producer = AIOKafkaProducer(**client_kwargs(settings), acks="all",
-                                enable_idempotence=True, linger_ms=20)
-    try:
-        await producer.start()
-    except BaseException:  # e.g. broker unreachable: close it, no 'Unclosed' warning
-        await producer.stop()
-        raise
-    counts = BackfillCounts()
-    pending = []
-    n = settings.partitions
+    client = AIOKafkaProducer(**client_kwargs(settings), acks="all",
+                              enable_idempotence=True, linger_ms=20)
+    async with started(client) as producer:
+        counts = BackfillCounts()
+        pending = []
+        n = settings.partitions
 
-    async def send(topic: str, key: bytes, value: bytes) -> None:
-        pending.append(await producer.send(topic, value, key=key,
-                                           partition=default_partition(key, n)))
-        if len(pending) >= PENDING_LIMIT:
-            for future in pending:
-                await future
-            pending.clear()
+        async def send(topic: str, key: bytes, value: bytes) -> None:
+            pending.append(await producer.send(topic, value, key=key,
+                                               partition=default_partition(key, n)))
+            if len(pending) >= PENDING_LIMIT:
+                for future in pending:
+                    await future
+                pending.clear()
 
-    try:
         topics = {"tier_changes": settings.tier_changes_topic, "alerts": settings.alerts_topic}
         for role, key, value in history:
             await send(topics[role], key, value)
@@ -86,6 +82,4 @@ async def write_backfill(
                 counts.latest += 1
         for future in pending:
             await future
-    finally:
-        await producer.stop()
     return counts

@@ -22,6 +22,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 from pydantic import ValidationError
 
 from schemas.outputs import REDRIVEN_FROM_HEADER, DeadLetterHeaders
+from streams.kafka.clients import started
 from streams.kafka.existing import require_topics
 from streams.kafka.security import client_kwargs
 from tierstream.settings import Settings
@@ -69,14 +70,9 @@ async def dead_letters(settings: Settings,
     written after its rejection, so none rejected since then comes before it)."""
     topic = settings.dlq_topic
     partitions = (await require_topics(settings, [topic]))[topic]
-    consumer = AIOKafkaConsumer(**client_kwargs(settings), group_id=None,
-                                enable_auto_commit=False, isolation_level="read_committed")
-    try:
-        await consumer.start()
-    except BaseException:  # e.g. broker unreachable: close it, no 'Unclosed' warning
-        await consumer.stop()
-        raise
-    try:
+    client = AIOKafkaConsumer(**client_kwargs(settings), group_id=None,
+                              enable_auto_commit=False, isolation_level="read_committed")
+    async with started(client) as consumer:
         parts = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(parts)
         ends = await consumer.end_offsets(parts)
@@ -97,8 +93,6 @@ async def dead_letters(settings: Settings,
                         yield DeadLetter(m.partition, m.offset, m.key, m.value,
                                          _why(m.headers))
             left = [tp for tp in left if await consumer.position(tp) < ends[tp]]
-    finally:
-        await consumer.stop()
 
 
 async def redrive(settings: Settings, reason: str, since: datetime | None = None,

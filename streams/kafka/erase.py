@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from schemas.events import CustomerErased
+from streams.kafka.clients import started
 from streams.kafka.existing import require_topics
 from streams.kafka.security import client_kwargs
 from tierstream.settings import Settings
@@ -25,21 +26,14 @@ async def send_erasure(settings: Settings, event: CustomerErased) -> tuple[int, 
     """Send `event` to the input topic; its (partition, offset) once acknowledged.
     `MissingTopics` if the input topic does not exist (it is never created here)."""
     await require_topics(settings, [settings.input_topic])
-    producer = AIOKafkaProducer(**client_kwargs(settings), acks="all",
-                                enable_idempotence=True)
-    try:
-        await producer.start()
-    except BaseException:  # e.g. broker unreachable: close it, no 'Unclosed' warning
-        await producer.stop()
-        raise
-    try:
-        meta = await producer.send_and_wait(
-            settings.input_topic, event.model_dump_json(exclude_none=True).encode(),
-            key=event.customer_id.encode())
-    except KafkaConnectionError:
-        raise  # said in one line by the command (tierstream/cli/base.py)
-    except KafkaError as exc:
-        raise EraseFailed(f"{settings.input_topic} refused the request: {exc}") from None
-    finally:
-        await producer.stop()
+    client = AIOKafkaProducer(**client_kwargs(settings), acks="all", enable_idempotence=True)
+    async with started(client) as producer:
+        try:
+            meta = await producer.send_and_wait(
+                settings.input_topic, event.model_dump_json(exclude_none=True).encode(),
+                key=event.customer_id.encode())
+        except KafkaConnectionError:
+            raise  # said in one line by the command (tierstream/cli/base.py)
+        except KafkaError as exc:
+            raise EraseFailed(f"{settings.input_topic} refused the request: {exc}") from None
     return meta.partition, meta.offset

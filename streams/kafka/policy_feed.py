@@ -20,6 +20,7 @@ import logging
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from streams.kafka.clients import started
 from streams.kafka.existing import require_topics
 from streams.kafka.policy_topic import read_latest, write
 from streams.kafka.security import client_kwargs
@@ -39,16 +40,8 @@ async def publish_policy(settings: Settings, raw: bytes, source: str) -> Policy:
     policy = read_policy(raw, source)  # refuse locally first: never publish a bad policy
     # a missing topic would be auto-created uncompacted, losing the "latest wins" rollout
     await require_topics(settings, [settings.policy_topic])
-    producer = AIOKafkaProducer(acks="all", **client_kwargs(settings))
-    try:
-        await producer.start()
-    except BaseException:  # e.g. broker unreachable: close it, no 'Unclosed' warning
-        await producer.stop()
-        raise
-    try:
+    async with started(AIOKafkaProducer(acks="all", **client_kwargs(settings))) as producer:
         await producer.send_and_wait(settings.policy_topic, raw, key=POLICY_KEY)
-    finally:
-        await producer.stop()
     return policy
 
 

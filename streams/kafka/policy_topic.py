@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from streams.kafka.clients import started
 from streams.kafka.security import client_kwargs
 from tierstream.settings import Settings
 
@@ -17,17 +18,9 @@ from tierstream.settings import Settings
 async def write(settings: Settings, records: Sequence[tuple[bytes, bytes | None]]) -> None:
     """Send (key, value) records in order, each acknowledged before the next; a None
     value is a tombstone."""
-    producer = AIOKafkaProducer(acks="all", **client_kwargs(settings))
-    try:
-        await producer.start()
-    except BaseException:  # e.g. broker unreachable: close it, no 'Unclosed' warning
-        await producer.stop()
-        raise
-    try:
+    async with started(AIOKafkaProducer(acks="all", **client_kwargs(settings))) as producer:
         for key, value in records:
             await producer.send_and_wait(settings.policy_topic, value, key=key)
-    finally:
-        await producer.stop()
 
 
 async def read_latest(settings: Settings, topic: str) -> dict[bytes, bytes | None]:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 
 from aiokafka import AIOKafkaProducer
 
+from streams.kafka.clients import started
 from streams.kafka.existing import require_topics
 from streams.kafka.security import client_kwargs
 from tierstream.demo.generator import Record
@@ -33,26 +34,21 @@ async def produce(
     whichever comes first; `progress(sent)` is called a few times a second.
     """
     await require_topics(settings, [settings.input_topic])
-    producer = AIOKafkaProducer(
+    client = AIOKafkaProducer(
         **client_kwargs(settings), acks="all", linger_ms=5,
         enable_idempotence=True,
     )
-    try:
-        await producer.start()
-    except BaseException:  # e.g. broker unreachable: close it, no 'Unclosed' warning
-        await producer.stop()
-        raise
-    sent = 0
-    started = time.monotonic()
-    next_report = started + PROGRESS_EVERY_S
-    try:
+    async with started(client) as producer:
+        sent = 0
+        began = time.monotonic()
+        next_report = began + PROGRESS_EVERY_S
         for record in itertools.islice(records, limit):
-            if duration is not None and time.monotonic() - started >= duration:
+            if duration is not None and time.monotonic() - began >= duration:
                 break
             await producer.send(settings.input_topic, key=record.key, value=record.value)
             sent += 1
             if rate > 0:
-                ahead = sent / rate - (time.monotonic() - started)
+                ahead = sent / rate - (time.monotonic() - began)
                 if ahead > 0:
                     await asyncio.sleep(ahead)
             if progress is not None and time.monotonic() >= next_report:
@@ -61,6 +57,4 @@ async def produce(
         await producer.flush()
         if progress is not None:
             progress(sent)
-    finally:
-        await producer.stop()
     return sent

@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import BaseModel
 
+from streams.kafka.clients import started
 from streams.kafka.existing import require_topics
 from streams.kafka.security import client_kwargs
 from tierstream.settings import Settings
@@ -107,20 +108,12 @@ def scrape(url: str, timeout: float = 5.0) -> Counter[str]:
 async def input_record_count(settings: Settings) -> int:
     """Records on the input topic now (every partition it has, not the configured count)."""
     partitions = await require_topics(settings, [settings.input_topic])
-    consumer = AIOKafkaConsumer(**client_kwargs(settings), group_id=None)
-    try:
-        await consumer.start()
-    except BaseException:  # e.g. broker unreachable: close it, no 'Unclosed' warning
-        await consumer.stop()
-        raise
-    try:
+    async with started(AIOKafkaConsumer(**client_kwargs(settings), group_id=None)) as consumer:
         parts = [TopicPartition(settings.input_topic, p)
                  for p in partitions[settings.input_topic]]
         ends = await consumer.end_offsets(parts)
         starts = await consumer.beginning_offsets(parts)
         return sum(ends[tp] - starts[tp] for tp in parts)
-    finally:
-        await consumer.stop()
 
 
 async def reconcile(settings: Settings, metrics_urls: Iterable[str]) -> Reconciliation:

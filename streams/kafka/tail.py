@@ -15,6 +15,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from streams.kafka.clients import started
 from streams.kafka.existing import require_topics
 from streams.kafka.security import client_kwargs
 from streams.kafka.time_order import history_in_time_order
@@ -96,13 +97,6 @@ async def tail(
     kinds = {names[kind]: kind for kind in filt.kinds()}
     # subscribing would auto-create a missing topic
     partitions = await require_topics(settings, kinds)
-    consumer = AIOKafkaConsumer(**client_kwargs(settings), group_id=None,
-                                enable_auto_commit=False)
-    try:
-        await consumer.start()
-    except BaseException:  # e.g. broker unreachable: close it, no 'Unclosed' warning
-        await consumer.stop()
-        raise
     shown = 0
 
     def show(msg: ConsumerRecord[bytes, bytes]) -> bool:
@@ -118,7 +112,9 @@ async def tail(
             shown += 1
         return limit is not None and shown >= limit
 
-    try:
+    client = AIOKafkaConsumer(**client_kwargs(settings), group_id=None,
+                              enable_auto_commit=False)
+    async with started(client) as consumer:
         parts = [TopicPartition(topic, p) for topic in kinds for p in partitions[topic]]
         consumer.assign(parts)
         if limit == 0:
@@ -135,6 +131,4 @@ async def tail(
         async for msg in consumer:
             if show(msg):
                 return shown
-    finally:
-        await consumer.stop()
     return shown
