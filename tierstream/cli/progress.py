@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import TextIO
+from typing import Self, TextIO
 
 from tqdm import tqdm  # type: ignore[import-untyped]  # no type information shipped
 
@@ -20,7 +20,44 @@ _BAR = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}B/{total_fmt}B [{elapsed}<{rema
 _BAR_NO_SIZE = "{desc}: {n_fmt}B [{elapsed}{postfix}]"
 
 
-class ReplayProgress:
+class _Progress:
+    """What both kinds share: the rate, the closing line in a log, the context."""
+
+    what: str
+    unit: str
+    stream: TextIO
+    clock: Callable[[], float]
+    started: float
+    printed: bool
+    bar: tqdm | None
+
+    def _count(self) -> int:
+        raise NotImplementedError
+
+    def _rate(self, now: float) -> float:
+        elapsed = now - self.started
+        return self._count() / elapsed if elapsed > 0 else 0.0
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        elif self.printed:  # a log that saw progress also sees the end
+            now = self.clock()
+            print(f"{self.what}: done, {self._count():,} {self.unit} in "
+                  f"{now - self.started:,.0f}s ({self._rate(now):,.0f} {self.unit}/s)",
+                  file=self.stream, flush=True)
+            self.printed = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+class ReplayProgress(_Progress):
     """`progress(bytes read, events decided)`; use as a context manager."""
 
     def __init__(
@@ -31,7 +68,7 @@ class ReplayProgress:
         every_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.total, self.what, self.stream = total_bytes, what, stream
+        self.total, self.what, self.stream, self.unit = total_bytes, what, stream, "events"
         self.every, self.clock = every_seconds, clock
         self.started = self.last = clock()
         self.events = 0
@@ -53,9 +90,8 @@ class ReplayProgress:
             self.last = now
             self._line(read, now)
 
-    def _rate(self, now: float) -> float:
-        elapsed = now - self.started
-        return self.events / elapsed if elapsed > 0 else 0.0
+    def _count(self) -> int:
+        return self.events
 
     def _line(self, read: int, now: float) -> None:
         text = f"{self.what}: {self.events:,} events, {self._rate(now):,.0f} events/s"
@@ -67,25 +103,9 @@ class ReplayProgress:
         print(text, file=self.stream, flush=True)
         self.printed = True
 
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-        elif self.printed:  # a log that saw progress also sees the end
-            now = self.clock()
-            print(f"{self.what}: done, {self.events:,} events in {now - self.started:,.0f}s "
-                  f"({self._rate(now):,.0f} events/s)", file=self.stream, flush=True)
-            self.printed = False
-
-    def __enter__(self) -> ReplayProgress:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
 
-class CountProgress:
+class CountProgress(_Progress):
     """`progress(done)` for work counted in items (records sent, events written).
 
     With a known `total` the bar (or line) has a percentage and an ETA; without one,
@@ -120,9 +140,8 @@ class CountProgress:
             self.last = now
             self._line(now)
 
-    def _rate(self, now: float) -> float:
-        elapsed = now - self.started
-        return self.done / elapsed if elapsed > 0 else 0.0
+    def _count(self) -> int:
+        return self.done
 
     def _line(self, now: float) -> None:
         rate = self._rate(now)
@@ -134,19 +153,3 @@ class CountProgress:
         print(text, file=self.stream, flush=True)
         self.printed = True
 
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-        elif self.printed:  # a log that saw progress also sees the end
-            now = self.clock()
-            print(f"{self.what}: done, {self.done:,} {self.unit} in {now - self.started:,.0f}s "
-                  f"({self._rate(now):,.0f} {self.unit}/s)", file=self.stream, flush=True)
-            self.printed = False
-
-    def __enter__(self) -> CountProgress:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
