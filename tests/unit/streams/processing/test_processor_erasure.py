@@ -6,6 +6,9 @@ import json
 
 from prometheus_client import CollectorRegistry
 
+from streams.http.customers import CustomerQuery
+from streams.http.ownership import PartitionOwners
+from streams.http.replies import Request
 from streams.processing.processor import Processor
 from streams.telemetry.metrics import Metrics
 from tests.unit.builders import DEFAULT_POLICY, NOW
@@ -121,3 +124,29 @@ async def test_the_tier_gauges_forget_the_erased_customer_whatever_the_batch_did
     await worker.processor.handle_batch([salary(5, 30_000, "2026-01-01T09:00:00Z")])
     assert sorted(counted(worker).values()) == [1, 1]
     assert counted(worker) != before  # no override any more: another tier
+
+
+async def test_after_an_erasure_as_of_any_time_is_a_404_then_a_new_customer_starts() -> None:
+    me = "http://w1:6066"
+
+    async def no_peer(url: str) -> tuple[int, bytes]:
+        raise AssertionError("the owner answers itself")
+
+    worker = await known_customer()
+    query = CustomerQuery(
+        worker.table.get, ActivePolicy(DEFAULT_POLICY),
+        PartitionOwners(lambda: {me: {"t": range(4)}}, lambda: [me], me, 4),
+        no_peer, lambda: False, history=worker.history.get)
+
+    async def as_of(when: str) -> int:
+        path = f"/customers/{CID}"
+        reply = await query(Request(path, f"{path}?as_of={when}", {"customer_id": CID},
+                                    {"as_of": when}, {}))
+        return reply.status
+
+    assert await as_of("2026-01-05T00:00:00Z") == 200  # in force before the erasure
+    await worker.processor.handle_batch([erase(3)])
+    assert await as_of("2026-01-05T00:00:00Z") == 404  # its history went with it
+    await worker.processor.handle_batch([salary(4, 30_000, "2026-04-01T09:00:00Z")])
+    assert await as_of("2026-01-05T00:00:00Z") == 404  # before the new customer's first tier
+    assert await as_of("2026-04-01T09:00:00Z") == 200
