@@ -9,7 +9,9 @@ existing topic's configuration is left as it is.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
@@ -62,6 +64,9 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
     return specs
 
 
+LEADER_WAIT_SECONDS = 30.0
+
+
 async def create_topics(settings: Settings, specs: list[NewTopic] | None = None) -> list[str]:
     """Create missing topics (default: the service's); returns the names created
     (existing ones are left alone)."""
@@ -74,6 +79,23 @@ async def create_topics(settings: Settings, specs: list[NewTopic] | None = None)
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):  # another worker was faster
                 await admin.create_topics(missing)
+            await _leaders_elected(admin, [t.name for t in missing])
         return [t.name for t in missing]
     finally:
         await admin.close()
+
+
+async def _leaders_elected(admin: AIOKafkaAdminClient, names: list[str],
+                           timeout: float = LEADER_WAIT_SECONDS) -> None:
+    """Wait until every partition of new topics has a leader. A topic is created
+    before its partitions have one; a producer writing at once (backfill, the tests)
+    then gets NotLeaderForPartition back instead of an acknowledgement."""
+    deadline = time.monotonic() + timeout
+    while True:
+        described = await admin.describe_topics(names)
+        if all(t["error_code"] == 0 and t["partitions"]
+               and all(p["leader"] >= 0 for p in t["partitions"]) for t in described):
+            return
+        if time.monotonic() > deadline:
+            return  # the producer's own retries take it from here
+        await asyncio.sleep(0.1)

@@ -24,9 +24,10 @@ class CliError(Exception):
 
 
 def run_async(coro: Coroutine[Any, Any, T], settings: Settings) -> T | None:
-    """Run a Kafka-facing coroutine; an unreachable broker, a refused login or an
-    untrusted certificate is one line (streams/kafka/connect_errors.py), Ctrl-C is None."""
-    from aiokafka.errors import KafkaConnectionError
+    """Run a Kafka-facing coroutine; an unreachable broker, a refused login, an
+    untrusted certificate (streams/kafka/connect_errors.py) or any request the broker
+    refuses is one line; Ctrl-C is None."""
+    from aiokafka.errors import KafkaConnectionError, KafkaError
 
     from streams.kafka.connect_errors import ClientErrors, connection_failure
     from streams.kafka.existing import MissingTopics
@@ -45,6 +46,9 @@ def run_async(coro: Coroutine[Any, Any, T], settings: Settings) -> T | None:
         raise CliError(connection_failure(settings, client_errors.causes, exc)) from None
     except (SecurityConfigError, MissingTopics) as exc:
         raise CliError(str(exc)) from None
+    except KafkaError as exc:  # the broker refused a request: say which, not a traceback
+        raise CliError(f"Kafka at {settings.bootstrap_servers} refused the request: "
+                       f"{type(exc).__name__}: {exc}") from None
     except KeyboardInterrupt:
         return None
 

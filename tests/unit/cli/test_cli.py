@@ -147,3 +147,16 @@ def test_a_bad_file_is_one_line(tmp_path: Path) -> None:
     line = _one_line_error(_run(["schemas", "export", "--dir", str(blocker / "json")],
                                 tmp_path))
     assert "a-file" in line
+
+
+def test_a_request_the_broker_refuses_is_one_line() -> None:
+    from aiokafka.errors import NotLeaderForPartitionError
+
+    from tierstream.cli.base import CliError, run_async
+    from tierstream.settings import Settings
+
+    async def refused() -> None:
+        raise NotLeaderForPartitionError()
+
+    with pytest.raises(CliError, match="refused the request: NotLeaderForPartitionError"):
+        run_async(refused(), Settings())
