@@ -33,7 +33,7 @@ from streams.worker import faust_fixes
 from streams.worker.credentials import faust_credentials
 from streams.worker.gc_tuning import freeze_survivors
 from streams.worker.observability import install_observability
-from streams.worker.tables import BatchTable
+from streams.worker.tables import BatchTable, home_records
 from streams.worker.web import api_tokens, input_partitions, serve, web_settings
 from tierstream.partitioning import default_partition
 from tierstream.pipeline import RawRecord
@@ -180,8 +180,9 @@ def create_app(
             if not started:  # everything built to start is long-lived: out of the GC's way
                 freeze_survivors()
                 started = True
+            owners = home_records(events, n)
             for bound in (histories, states, dues, shadows):
-                bound.bind(events)
+                bound.bind(owners)
             await processor.handle_batch([_record(event.message) for event in events])
             # history first, as in the processor
             for written in (histories, states, dues, shadows):

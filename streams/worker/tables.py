@@ -30,6 +30,19 @@ Producer = Callable[[], Awaitable[Any]]
 """Returns the producer to send with (faust's transaction manager under exactly_once)."""
 
 
+def home_records(events: Iterable[Any], partitions: int) -> dict[bytes, Any]:
+    """Per key, a record of the batch on the key's home partition: worked out once per
+    batch and shared by every table."""
+    owners: dict[bytes, Any] = {}
+    for event in events:
+        msg = event.message
+        key = msg.key
+        if (key is not None and key not in owners
+                and default_partition(key, partitions) == msg.partition):
+            owners[key] = event
+    return owners
+
+
 class BatchTable(MutableMapping[bytes, bytes]):
     """A faust table seen through the records of one batch (`bind` it to each batch)."""
 
@@ -41,16 +54,11 @@ class BatchTable(MutableMapping[bytes, bytes]):
         self._unsent: dict[bytes, bytes | None] = {}
         self._seen: dict[bytes, bytes | None] = {}  # this batch's reads and writes
 
-    def bind(self, events: Iterable[Any]) -> None:
-        """Remember, per key, a record of the batch on the key's home partition."""
-        self._owner = {}
+    def bind(self, owners: dict[bytes, Any]) -> None:
+        """Start a batch: `owners` (from `home_records`) says, per key, the record of the
+        batch to stand for it."""
+        self._owner = owners
         self._seen = {}
-        for event in events:
-            msg = event.message
-            key = msg.key
-            if (key is not None and key not in self._owner
-                    and default_partition(key, self.partitions) == msg.partition):
-                self._owner[key] = event
 
     @contextmanager
     def _as_owner(self, key: bytes) -> Iterator[None]:

@@ -190,3 +190,31 @@ def event(eid: str, cid: str, type_: str, at: str, **data: Any) -> tuple[bytes, 
     body = {"event_id": eid, "customer_id": cid, "type": type_, "occurred_at": at,
             "schema_version": 1, "data": data}
     return cid.encode(), json.dumps(body).encode()
+
+
+def with_token_file(settings: Settings, tmp: Path, token: str) -> Settings:
+    """`settings` whose query API accepts only `token`."""
+    tokens = tmp / "api-tokens"
+    tokens.write_text(f"{token}\n")
+    return settings.model_copy(update={"api_token_file": str(tokens)})
+
+
+def worker_pair(settings: Settings, tmp: Path) -> list[WorkerProcess]:
+    """Two workers of one group, each with its own web port and data folder."""
+    second = settings.model_copy(update={"web_port": free_port(),
+                                         "data_dir": tmp / "worker2-data"})
+    return [WorkerProcess(settings, tmp / "worker1.log"),
+            WorkerProcess(second, tmp / "worker2.log")]
+
+
+def base_url(w: WorkerProcess) -> str:
+    return f"http://{w.settings.web_host}:{w.settings.web_port}"
+
+
+async def get_json(http: aiohttp.ClientSession, url: str) -> tuple[int, Any]:
+    """Status and JSON body; (0, None) while nothing answers."""
+    try:
+        async with http.get(url) as resp:
+            return resp.status, await resp.json(content_type=None)
+    except aiohttp.ClientError:
+        return 0, None

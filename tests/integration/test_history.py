@@ -24,7 +24,17 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
-from tests.integration.harness import REPO, WorkerProcess, event, free_port, produce
+from tests.integration.harness import (
+    REPO,
+    WorkerProcess,
+    base_url,
+    event,
+    free_port,
+    get_json,
+    produce,
+    with_token_file,
+    worker_pair,
+)
 from tests.openapi_contract import check_response
 from tierstream.settings import Settings
 
@@ -48,32 +58,15 @@ def _events(cid: str) -> list[tuple[bytes, bytes]]:
 
 @pytest.fixture
 def token_settings(settings: Settings, tmp_path: Path) -> Settings:
-    tokens = tmp_path / "api-tokens"
-    tokens.write_text(f"{TOKEN}\n")
-    return settings.model_copy(update={"api_token_file": str(tokens)})
+    return with_token_file(settings, tmp_path, TOKEN)
 
 
 @pytest.fixture
 def pair(token_settings: Settings, tmp_path: Path) -> Iterator[list[WorkerProcess]]:
-    second = token_settings.model_copy(update={"web_port": free_port(),
-                                               "data_dir": tmp_path / "worker2-data"})
-    workers = [WorkerProcess(token_settings, tmp_path / "worker1.log"),
-               WorkerProcess(second, tmp_path / "worker2.log")]
+    workers = worker_pair(token_settings, tmp_path)
     yield workers
     for w in workers:
         w.stop()
-
-
-def _base(w: WorkerProcess) -> str:
-    return f"http://{w.settings.web_host}:{w.settings.web_port}"
-
-
-async def _get(http: aiohttp.ClientSession, url: str) -> tuple[int, Any]:
-    try:
-        async with http.get(url) as resp:
-            return resp.status, await resp.json(content_type=None)
-    except aiohttp.ClientError:
-        return 0, None
 
 
 async def _until(check: Callable[[], Awaitable[bool]], workers: list[WorkerProcess],
@@ -96,7 +89,7 @@ async def _histories(http: aiohttp.ClientSession, base: str,
 
     async def check() -> bool:
         for cid in CUSTOMERS:
-            status, body = await _get(http, f"{base}/customers/{cid}/history")
+            status, body = await get_json(http, f"{base}/customers/{cid}/history")
             if status == 200 and body["total"] == 2:
                 found[cid] = body
         return len(found) == len(CUSTOMERS)
@@ -106,7 +99,7 @@ async def _histories(http: aiohttp.ClientSession, base: str,
 
 
 async def _as_of(http: aiohttp.ClientSession, base: str, cid: str, when: str) -> tuple[int, Any]:
-    status, body = await _get(http, f"{base}/customers/{cid}?as_of={quote(when)}")
+    status, body = await get_json(http, f"{base}/customers/{cid}?as_of={quote(when)}")
     check_response(CUSTOMER, status, body)
     return status, body
 
@@ -132,10 +125,10 @@ async def test_history_and_as_of_across_two_workers_and_after_a_restart(
 
         async def settled() -> bool:
             nonlocal via_first, via_second
-            via_first = await _histories(http, _base(first), pair)
-            via_second = await _histories(http, _base(second), pair)
+            via_first = await _histories(http, base_url(first), pair)
+            via_second = await _histories(http, base_url(second), pair)
             owners = {page["served_by"] for page in via_first.values()}
-            return via_first == via_second and owners == {_base(first), _base(second)}
+            return via_first == via_second and owners == {base_url(first), base_url(second)}
 
         await _until(settled, pair, "both workers to own customers and answer alike")
         for cid in CUSTOMERS:
@@ -152,7 +145,7 @@ async def test_history_and_as_of_across_two_workers_and_after_a_restart(
 
         cid = CUSTOMERS[0]
         for w in pair:
-            base = _base(w)
+            base = base_url(w)
             status, at_upgrade = await _as_of(http, base, cid, UPGRADE_AT)
             assert (status, at_upgrade["tier"], at_upgrade["cause_event_id"]) == (
                 200, "B", f"{cid}-s2")
@@ -161,18 +154,18 @@ async def test_history_and_as_of_across_two_workers_and_after_a_restart(
             assert (status, before["tier"]) == (200, "C")
             status, none_yet = await _as_of(http, base, cid, "2025-12-31T23:59:59+08:00")
             assert (status, none_yet["error"]) == (404, "not_found")
-            status, page = await _get(http, f"{base}/customers/{cid}/history?"
+            status, page = await get_json(http, f"{base}/customers/{cid}/history?"
                                       f"from={quote('2026-02-01T00:00:00Z')}&limit=1")
             assert (status, [c["cause_event_id"] for c in page["changes"]]) == (
                 200, [f"{cid}-s2"])
         async with aiohttp.ClientSession() as anonymous:
-            status, body = await _get(anonymous, f"{_base(first)}/customers/{cid}/history")
+            status, body = await get_json(anonymous, f"{base_url(first)}/customers/{cid}/history")
             assert (status, body["error"]) == (401, "unauthorized")
 
-        cli = _cli(token_settings, cid, "--url", _base(second), "--as-of", UPGRADE_AT, "--json")
+        cli = _cli(token_settings, cid, "--url", base_url(second), "--as-of", UPGRADE_AT, "--json")
         assert cli.returncode == 0, cli.stderr
         assert json.loads(cli.stdout)["tier"] == "B"
-        cli = _cli(token_settings, cid, "--url", _base(first))
+        cli = _cli(token_settings, cid, "--url", base_url(first))
         assert cli.returncode == 0, cli.stderr
         assert "C/A -> B/A" in cli.stdout
 
@@ -184,10 +177,10 @@ async def test_history_and_as_of_across_two_workers_and_after_a_restart(
                                                   "data_dir": tmp_path / "fresh-data"})
         restarted = WorkerProcess(fresh, tmp_path / "restarted.log")
         try:
-            after = await _histories(http, _base(restarted), [restarted])
+            after = await _histories(http, base_url(restarted), [restarted])
             assert {c: b["changes"] for c, b in after.items()} == {
                 c: b["changes"] for c, b in via_first.items()}
-            status, body = await _as_of(http, _base(restarted), cid, UPGRADE_AT)
+            status, body = await _as_of(http, base_url(restarted), cid, UPGRADE_AT)
             assert (status, body["tier"]) == (200, "B")
         finally:
             restarted.stop()

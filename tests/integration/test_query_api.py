@@ -18,7 +18,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.integration.harness import WorkerProcess, event, free_port, produce
+from tests.integration.harness import (
+    WorkerProcess,
+    base_url,
+    event,
+    get_json,
+    produce,
+    with_token_file,
+    worker_pair,
+)
 from tests.openapi_contract import check_response
 from tierstream.settings import Settings
 
@@ -46,32 +54,14 @@ def _expected_tier(n: int) -> str:
 
 @pytest.fixture
 def pair(settings: Settings, tmp_path: Path) -> Iterator[list[WorkerProcess]]:
-    tokens = tmp_path / "api-tokens"
-    tokens.write_text(f"{TOKEN}\n")
-    settings = settings.model_copy(update={"api_token_file": str(tokens)})
-    second = settings.model_copy(update={"web_port": free_port(),
-                                         "data_dir": tmp_path / "worker2-data"})
-    workers = [WorkerProcess(settings, tmp_path / "worker1.log"),
-               WorkerProcess(second, tmp_path / "worker2.log")]
+    workers = worker_pair(with_token_file(settings, tmp_path, TOKEN), tmp_path)
     yield workers
     for w in workers:
         w.stop()
 
 
-def _base(w: WorkerProcess) -> str:
-    return f"http://{w.settings.web_host}:{w.settings.web_port}"
-
-
-async def _get(http: aiohttp.ClientSession, url: str) -> tuple[int, Any]:
-    try:
-        async with http.get(url) as resp:
-            return resp.status, await resp.json(content_type=None)
-    except aiohttp.ClientError:
-        return 0, None
-
-
 async def _answers(http: aiohttp.ClientSession, base: str) -> dict[str, tuple[int, Any]]:
-    return {cid: await _get(http, f"{base}/customers/{cid}") for cid in CUSTOMERS}
+    return {cid: await get_json(http, f"{base}/customers/{cid}") for cid in CUSTOMERS}
 
 
 async def _until(
@@ -114,7 +104,7 @@ async def _summary_settles(
 
     async def check() -> bool:
         nonlocal last
-        status, last = await _get(http, f"{base}/tiers/summary")
+        status, last = await get_json(http, f"{base}/tiers/summary")
         return (status == 200 and last["complete"] and last["customers"] == len(CUSTOMERS)
                 and len(last["workers"]) == len(workers)
                 and all(w["partitions"] for w in last["workers"]))
@@ -133,13 +123,13 @@ async def test_two_workers_answer_for_every_customer_and_fail_over(
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10),
                                      headers={"Authorization": f"Bearer {TOKEN}"}) as http:
         # Both workers in the group and every event applied: the summary says so.
-        summary = await _summary_settles(http, _base(second), pair)
+        summary = await _summary_settles(http, base_url(second), pair)
         assert summary["tiers"] == {"A": 0, "B": 12, "C": 12, "D": 0}
         assert summary["grades"] == {"AAA": 0, "AA": 0, "A": 24, "B": 0, "C": 0}
 
         # Every customer through either worker: the same answer, from the owner.
-        via_first = await _all_found(http, _base(first), pair)
-        via_second = await _all_found(http, _base(second), pair)
+        via_first = await _all_found(http, base_url(first), pair)
+        via_second = await _all_found(http, base_url(second), pair)
         served_by = set()
         for n, cid in enumerate(CUSTOMERS):
             body = via_first[cid]
@@ -150,24 +140,24 @@ async def test_two_workers_answer_for_every_customer_and_fail_over(
             assert body["as_of"] == "2026-01-02T01:00:00Z"
             assert via_second[cid] == body, "the owner answers, whoever is asked"
             served_by.add(body["served_by"])
-        assert served_by == {_base(first), _base(second)}, "both workers own partitions"
+        assert served_by == {base_url(first), base_url(second)}, "both workers own partitions"
         assert {w["url"] for w in summary["workers"]} == served_by
 
         for w in pair:
-            status, body = await _get(http, f"{_base(w)}/customers/NOBODY-1")
+            status, body = await get_json(http, f"{base_url(w)}/customers/NOBODY-1")
             assert status == 404
             assert body["error"] == "not_found"
             check_response(CUSTOMER_PATH, 404, body)
-            status, body = await _get(http, f"{_base(w)}/customers/-bad%20id")
+            status, body = await get_json(http, f"{base_url(w)}/customers/-bad%20id")
             assert status == 400
             assert body["error"] == "bad_request"
             check_response(CUSTOMER_PATH, 400, body)
 
         # The second worker leaves: the first takes its partitions and restores their state.
         second.stop()
-        after = await _all_found(http, _base(first), [first])
-        assert {body["served_by"] for body in after.values()} == {_base(first)}
+        after = await _all_found(http, base_url(first), [first])
+        assert {body["served_by"] for body in after.values()} == {base_url(first)}
         assert {cid: b["tier"] for cid, b in after.items()} == {
             cid: b["tier"] for cid, b in via_first.items()}
-        summary = await _summary_settles(http, _base(first), [first])
-        assert [w["url"] for w in summary["workers"]] == [_base(first)]
+        summary = await _summary_settles(http, base_url(first), [first])
+        assert [w["url"] for w in summary["workers"]] == [base_url(first)]
