@@ -31,6 +31,7 @@ from schemas.events import CUSTOMER_EVENT
 from streams.kafka.topics import STATE_TABLE, changelog_topic
 from tests.integration.harness import REPO, WorkerProcess, free_port, metric_total
 from tierstream.core.engine import apply
+from tierstream.core.events import from_contract
 from tierstream.core.state import CustomerState
 from tierstream.demo.generator import generate
 from tierstream.policy import load_policy
@@ -70,7 +71,7 @@ def reference(records: Records) -> Reference:
     """The fault-free outcome: the pure core over the events, in input order."""
     policy, ref = load_policy(), Reference()
     for _, value in records:
-        ev = CUSTOMER_EVENT.validate_json(value)
+        ev = from_contract(CUSTOMER_EVENT.validate_json(value))
         decision = apply(ref.states.get(ev.customer_id), ev, policy, NOW)
         ref.states[ev.customer_id] = decision.state
         if decision.tier_change is not None:

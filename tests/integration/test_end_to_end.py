@@ -18,6 +18,7 @@ import pytest
 from schemas.events import CUSTOMER_EVENT
 from tests.integration.harness import WorkerProcess, event, produce, read_until
 from tierstream.core.engine import apply
+from tierstream.core.events import from_contract
 from tierstream.core.state import CustomerState
 from tierstream.policy import load_policy
 from tierstream.settings import Settings
@@ -61,7 +62,8 @@ def expected_outputs(events: list[tuple[bytes, bytes]]) -> dict[str, list[dict[s
     state: CustomerState | None = None
     out: dict[str, list[dict[str, Any]]] = {"changes": [], "alerts": [], "latest": []}
     for _, value in events:
-        decision = apply(state, CUSTOMER_EVENT.validate_json(value), policy, datetime.now(UTC))
+        event = from_contract(CUSTOMER_EVENT.validate_json(value))
+        decision = apply(state, event, policy, datetime.now(UTC))
         state = decision.state
         if decision.tier_change:
             out["changes"].append(strip(json.loads(decision.tier_change.model_dump_json())))

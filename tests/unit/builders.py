@@ -17,10 +17,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from schemas.events import CUSTOMER_EVENT, CustomerEvent
+from schemas.events import CUSTOMER_EVENT
 from schemas.outputs import Alert
 from schemas.vocabulary import Grade
 from tierstream.core.engine import Decision, apply
+from tierstream.core.events import CustomerEvent, from_contract
 from tierstream.core.grade import compute_grade
 from tierstream.core.state import CustomerState
 from tierstream.core.tier import evaluate_tier
@@ -64,7 +65,7 @@ def _money(amount: Money) -> str:
 def event(
     type_: str, cid: str, when: datetime, data: Mapping[str, Any], eid: str | None = None
 ) -> CustomerEvent:
-    return CUSTOMER_EVENT.validate_python(
+    return from_contract(CUSTOMER_EVENT.validate_python(
         {
             "event_id": eid or next_event_id(),
             "customer_id": cid,
@@ -73,7 +74,7 @@ def event(
             "schema_version": 1,
             "data": dict(data),
         }
-    )
+    ))
 
 
 def salary(

@@ -12,7 +12,6 @@ from typing import Literal
 
 import msgspec
 
-from schemas.events import CustomerEvent
 from schemas.outputs import Alert, LatestTier, Reason, TierChange
 from tierstream.core.alerts import (
     downgrade_alerts,
@@ -21,6 +20,7 @@ from tierstream.core.alerts import (
     upgrade_candidate_alert,
 )
 from tierstream.core.compiled import Compiled, compiled
+from tierstream.core.events import CustomerEvent
 from tierstream.core.facts import merge_at
 from tierstream.core.grade import grade_of
 from tierstream.core.history import History

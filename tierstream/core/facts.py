@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from schemas.events import (
+from schemas.vocabulary import DeadLetterReason
+from tierstream.core.events import (
     CustomerEvent,
     EngagementRecorded,
     LoanOverdue,
@@ -30,7 +31,6 @@ from schemas.events import (
     SalaryChanged,
     TierOverride,
 )
-from schemas.vocabulary import DeadLetterReason
 from tierstream.core.state import (
     CustomerState,
     Installment,

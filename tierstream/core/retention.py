@@ -30,8 +30,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
-from schemas.events import CustomerEvent, LoanOverdue, LoanRepayment, PurchaseMade
 from tierstream.core.compiled import Compiled, compiled
+from tierstream.core.events import CustomerEvent, LoanOverdue, LoanRepayment, PurchaseMade
 from tierstream.core.facts import EventRejected
 from tierstream.core.state import CustomerState, Installment
 from tierstream.policy import Policy

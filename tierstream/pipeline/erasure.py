@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence, Set
 from datetime import datetime
 
-from schemas.events import CustomerErased
 from schemas.outputs import Erased, ErasureRecord
+from tierstream.core.events import CustomerErased
 from tierstream.pipeline.outcome import Outcome
 from tierstream.pipeline.records import RawRecord, Send
 from tierstream.pipeline.working import WorkingSet

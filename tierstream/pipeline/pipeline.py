@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from schemas.events import CustomerErased
 from tierstream.core.engine import Decision, apply, encode_output
+from tierstream.core.events import CustomerErased
 from tierstream.core.facts import EventRejected
 from tierstream.core.reevaluate import reevaluate
 from tierstream.core.state import CustomerState

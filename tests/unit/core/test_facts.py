@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from schemas.events import CustomerEvent
 from tests.unit.builders import (
     CID,
     T,
@@ -34,6 +33,7 @@ from tests.unit.builders import (
     stable_relationship,
     standing,
 )
+from tierstream.core.events import CustomerEvent
 
 HISTORIES: dict[str, list[CustomerEvent]] = {
     "profile_and_salaries": [

@@ -17,9 +17,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schemas.events import CustomerEvent
 from tests.unit.builders import CID, DEFAULT_POLICY, NOW, T, event, rule_tier, run
 from tierstream.core.engine import Decision, apply, encode_output
+from tierstream.core.events import CustomerEvent
 from tierstream.core.facts import EventRejected
 from tierstream.core.retention import SEEN_ID_SLACK_DAYS, horizon_days
 from tierstream.core.state import CustomerState

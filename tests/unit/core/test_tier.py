@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from schemas.events import CustomerEvent
 from tests.unit.builders import (
     CID,
     DEFAULT_POLICY,
@@ -33,6 +32,7 @@ from tests.unit.builders import (
     standing,
 )
 from tierstream.core.engine import Decision
+from tierstream.core.events import CustomerEvent
 from tierstream.core.facts import EventRejected
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from schemas.events import CustomerEvent
 from tests.unit.builders import (
     CID,
     T,
@@ -16,6 +15,7 @@ from tests.unit.builders import (
     salary,
     stable_relationship,
 )
+from tierstream.core.events import CustomerEvent
 from tierstream.core.upgrade_path import upgrade_path
 from tierstream.policy import load_policy
 

@@ -11,8 +11,9 @@ from functools import cache
 import pytest
 from pydantic import ValidationError
 
-from schemas.events import CUSTOMER_EVENT, EVENT_TYPES, CustomerEvent
+from schemas.events import CUSTOMER_EVENT, EVENT_TYPES
 from tierstream.core.engine import apply
+from tierstream.core.events import CustomerEvent, from_contract
 from tierstream.core.state import CustomerState
 from tierstream.demo.generator import (
     DEFAULT_START,
@@ -40,7 +41,7 @@ def valid_events(batch: tuple[Record, ...]) -> list[CustomerEvent]:
     events = []
     for record in batch:
         try:
-            events.append(CUSTOMER_EVENT.validate_python(json.loads(record.value)))
+            events.append(from_contract(CUSTOMER_EVENT.validate_python(json.loads(record.value))))
         except (ValueError, ValidationError):
             continue
     return events

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from schemas.events import LoanOverdue, SalaryChanged
 from schemas.vocabulary import DEAD_LETTER_REASONS as REJECTION_REASONS
 from tests.unit.builders import changed
+from tierstream.core.events import LoanOverdue, SalaryChanged
 from tierstream.intake import Rejection, decode
 
 LIMIT = 65_536
