@@ -166,17 +166,31 @@ async def span(bootstrap: str, topic: str, partitions: int, isolation: str) -> S
     return Span(len(rows), min(stamps, default=0), max(stamps, default=0))
 
 
-async def paced(
-    bootstrap: str, topic: str, records: Sequence[Record], per_s: float
-) -> list[tuple[bytes, int, float]]:
-    """Send at a fixed rate; returns (key, broker-visible timestamp ms, occurred_at) per
-    record. Records share produce requests for up to 5 ms, as an upstream system's
-    producer would: one request per record costs the broker, on the same two cores as
-    the worker, more than the worker's own work at these rates. The 5 ms count in the
+class Pacer:
+    """Sends records at a fixed rate through one producer, kept for every phase of a
+    run: a producer started anew for the measured phase would spend its first seconds
+    on metadata and connections, and then catch up in a burst the worker is timed on.
+    Records share produce requests for up to 5 ms, as an upstream system's producer
+    would: one request per record costs the broker, on the same two cores as the
+    worker, more than the worker's own work at these rates. The 5 ms count in the
     latency (the timestamp is taken when a record is handed to the producer)."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
-    await producer.start()
-    try:
+
+    def __init__(self, bootstrap: str) -> None:
+        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+
+    async def __aenter__(self) -> Pacer:
+        await self._producer.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._producer.stop()
+
+    async def send(
+        self, topic: str, records: Sequence[Record], per_s: float
+    ) -> list[tuple[bytes, int, float]]:
+        """Send at `per_s`; returns (key, broker-visible timestamp ms, occurred_at) per
+        record."""
+        producer = self._producer
         start = time.monotonic()
         futures = []
         for i, r in enumerate(records):
@@ -187,5 +201,11 @@ async def paced(
         await producer.flush()
         return [(r.key or b"", f.result().timestamp, event_time(json.loads(r.value)["occurred_at"]))
                 for r, f in zip(records, futures, strict=True)]
-    finally:
-        await producer.stop()
+
+
+async def paced(
+    bootstrap: str, topic: str, records: Sequence[Record], per_s: float
+) -> list[tuple[bytes, int, float]]:
+    """`Pacer.send` through a producer of its own."""
+    async with Pacer(bootstrap) as pacer:
+        return await pacer.send(topic, records, per_s)

@@ -41,6 +41,8 @@ class Variant:
 
 
 WARMUP = "warmup-"  # customer id prefix of the latency run's warm-up events
+WARMUP_SECONDS = 5.0  # of the latency run's rate, before its clock starts
+WARMUP_CUSTOMERS = 1000  # about 17 events each: enough for 5 s at a few thousand/s
 
 
 def free_port() -> int:
@@ -175,20 +177,27 @@ class Latency:
 
 async def latency(settings: Settings, records: Sequence[Record], per_s: float, seconds: float,
                   v: Variant, logs: Path) -> Latency:
-    """Feed one worker at `per_s` for `seconds`; input to output timestamp per event."""
+    """Feed one worker at `per_s` for `seconds`; input to output timestamp per event.
+
+    Warm-up customers of their own (every partition, every output topic) go first, until
+    the worker has committed them: it is up and its producer knows every partition.
+    Then the feed runs without a pause: WARMUP_SECONDS more of them at `per_s`, which
+    start-up transients (of the worker, the broker, the feeding producer) fall into,
+    and then the measured events at the same rate."""
     bootstrap = settings.bootstrap_servers
     batch = list(records[: max(1, int(per_s * seconds))])
-    # Warm-up customers of their own (every partition, every output topic) first, so the
-    # clock starts once the worker is up and its producer knows every partition.
-    warm = list(itertools.islice(generate(64, id_prefix=WARMUP), 300))
+    warm = list(itertools.islice(generate(WARMUP_CUSTOMERS, id_prefix=WARMUP),
+                                 300 + int(per_s * WARMUP_SECONDS)))
     await kafka_io.create(bootstrap, [settings.input_topic, *settings.output_topics()],
                           v.partitions)
     worker = BenchWorker(settings, logs / f"{settings.app_id}.log")
     try:
-        await kafka_io.paced(bootstrap, settings.input_topic, warm, per_s)
-        await kafka_io.wait_committed(bootstrap, settings.app_id, settings.input_topic,
-                                      v.partitions, 180, worker.alive)
-        sent = await kafka_io.paced(bootstrap, settings.input_topic, batch, per_s)
+        async with kafka_io.Pacer(bootstrap) as pacer:  # one producer for every phase
+            await pacer.send(settings.input_topic, warm[:300], per_s)
+            await kafka_io.wait_committed(bootstrap, settings.app_id, settings.input_topic,
+                                          v.partitions, 180, worker.alive)
+            fed = await pacer.send(settings.input_topic, [*warm[300:], *batch], per_s)
+        sent = [s for s in fed if not s[0].startswith(WARMUP.encode())]
         await kafka_io.wait_committed(bootstrap, settings.app_id, settings.input_topic,
                                       v.partitions, seconds + 120, worker.alive)
     except (TimeoutError, RuntimeError) as exc:
