@@ -25,7 +25,7 @@ from bench.ceiling import ClientSettings
 from bench.profile import summarize_profile
 from bench.scenarios import Variant
 from streams.worker.app import create_app
-from tierstream.demo.generator import Record, generate, horizon
+from tierstream.demo.generator import Record, generate, horizon, rounds
 from tierstream.policy import load_policy
 
 
@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how long the worker is fed at half its drain rate (0: skip)")
     p.add_argument("--curve", type=_csv(int, None), default=[],
                    help="customer counts for a worker-only throughput curve, e.g. 1000,10000")
+    p.add_argument("--curve-rounds", type=int, default=0,
+                   help="curve points feed every customer's first event, then every "
+                   "customer's second, up to this many each (all customers get a state), "
+                   "instead of the first --events events of the time-ordered stream")
     p.add_argument("--curve-only", action="store_true",
                    help="run only the curve (no ceiling, floor or latency columns)")
     p.add_argument("--profile", type=Path, default=None,
@@ -170,18 +174,20 @@ async def curve_point(args: argparse.Namespace, prefix: str, customers: int,
                       tmp: Path) -> dict[str, Any]:
     """Worker drain of the first N events of `customers` customers (one repetition)."""
     v = Variant(args.store[0], args.guarantee[0], 1, args.partitions)
-    records = stream(customers, args.events, args.seed)
+    records = (list(rounds(customers, args.curve_rounds, args.seed)) if args.curve_rounds
+               else stream(customers, args.events, args.seed))
     source = f"{prefix}-curve{customers}-in"
     await kafka_io.create(args.bootstrap, [source], args.partitions)
     await kafka_io.fill(args.bootstrap, source, records)
     s = scenarios.worker_settings(args.bootstrap, prefix, f"curve{customers}", source, v,
                                   tmp / f"curve{customers}")
-    d = await scenarios.drain(s, len(records), v, tmp / "logs", _timeout(len(records)), False)
+    d = await scenarios.drain(s, len(records), v, tmp / "logs", _timeout(len(records)), True)
     say(f"curve {customers} customers: {d.events_per_s:,.0f} events/s, "
-        f"{d.cpu_us_per_event:,.0f} CPU us/event")
+        f"{d.cpu_us_per_event:,.0f} CPU us/event, {d.customers:,} customers with a state, "
+        f"peak RSS {d.peak_rss_bytes / 1e6:,.0f} MB")
     return {"name": f"{v.store}/{customers}", "customers": customers, "events": len(records),
             "worker_events_per_s": d.events_per_s, "worker_cpu_us_per_event": d.cpu_us_per_event,
-            "peak_rss_bytes": d.peak_rss_bytes}
+            "peak_rss_bytes": d.peak_rss_bytes, "customers_with_state": d.customers}
 
 
 def _timeout(events: int) -> float:

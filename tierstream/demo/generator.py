@@ -103,6 +103,20 @@ def horizon(customers: int, events: int, seed: int = 7, start: datetime = DEFAUL
     return times[wanted] if wanted < len(times) else None
 
 
+def rounds(customers: int, per_customer: int, seed: int = 7,
+           start: datetime = DEFAULT_START) -> Iterator[Record]:
+    """Every customer's first event, then every customer's second, and so on, up to
+    `per_customer` each: a stream in which every customer has a state after the first
+    round (the benchmark at a million customers). Each customer's events keep their
+    order; across customers, event time restarts with each round."""
+    firsts = [[event for _, _, event in _timeline(number, persona, seed, start, "")
+               [:per_customer]]
+              for number, persona in enumerate(assign_personas(customers, seed), start=1)]
+    for k in range(per_customer):
+        for events in firsts:
+            if k < len(events):
+                yield Record(events[k]["customer_id"].encode(), _dumps(events[k]))
+
 class SyntheticStream:
     """The stream `generate` yields, with its size known before it is read: every
     timeline is built up front (they must be, to merge them in time order), so a
