@@ -99,7 +99,7 @@ class Settings(BaseSettings):
         "acknowledgement and one state write per customer per batch)."
     )
     batch_wait_seconds: Annotated[float, Field(gt=0, le=10)] = Field(
-        0.02, description="How long the worker waits to fill a batch before deciding what "
+        0.005, description="How long the worker waits to fill a batch before deciding what "
         "it has: the most a batch adds to an event's latency."
     )
     session_timeout_seconds: Annotated[float, Field(ge=6, le=300)] = Field(
