@@ -30,6 +30,7 @@ from streams.processing.processor import Clock, Processor, utcnow
 from streams.processing.reevaluation import Scheduler
 from streams.telemetry.metrics import Metrics
 from streams.worker import faust_fixes
+from streams.worker.batched_sends import BatchedSends
 from streams.worker.credentials import faust_credentials
 from streams.worker.gc_tuning import freeze_survivors
 from streams.worker.observability import install_observability
@@ -140,17 +141,28 @@ def create_app(
                                  key_type=bytes, value_type=bytes)
     challenger = ChallengerPolicy()
 
-    async def delivered() -> None:
-        # at_least_once: the outputs must be on the broker before the state's changelog
-        # record can be (see streams/processing/processor.py). exactly_once: one
-        # transaction holds both.
-        if settings.processing_guarantee == "at_least_once":
-            await app.producer.flush()
+    # at_least_once: a batch's outputs go to the producer together and must be on the
+    # broker before the state's changelog records can be (streams/processing/
+    # processor.py). exactly_once: records go one by one through faust's transaction
+    # manager, and one transaction holds outputs, changelogs and offsets.
+    transactions = settings.processing_guarantee == "exactly_once"
+
+    async def aiokafka_producer() -> Any:
+        faust_producer = await app.maybe_start_producer()
+        return faust_producer._ensure_producer()
+
+    async def nothing_pending() -> None:
+        return None
+
+    batched = BatchedSends(aiokafka_producer, n)
+    send, delivered = ((sinks.send, nothing_pending) if transactions
+                       else (batched.send, batched.delivered))
+    changelog_producer = app.maybe_start_producer if transactions else aiokafka_producer
 
     states, dues = BatchTable(table, n), BatchTable(due_table, n)
     histories = BatchTable(history_table, n)
     shadows = BatchTable(challenger_table, n)
-    processor = Processor(settings, active, states, sinks.send, metrics, clock, delivered,
+    processor = Processor(settings, active, states, send, metrics, clock, delivered,
                           due=dues, history=histories, challenger=challenger, shadow=shadows)
 
     # Re-evaluation requests travel through an internal topic co-partitioned with the
@@ -186,7 +198,7 @@ def create_app(
             await processor.handle_batch([_record(event.message) for event in events])
             # history first, as in the processor
             for written in (histories, states, dues, shadows):
-                await written.send_changelog(app.maybe_start_producer, app.in_transaction)
+                await written.send_changelog(changelog_producer, transactions)
 
     app.agent(channel, name="tiering", concurrency=1)(tiering)
 

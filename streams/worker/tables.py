@@ -20,14 +20,17 @@ from __future__ import annotations
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 from faust.streams import _current_event
 
+from streams.kafka.batches import send_batches
 from tierstream.partitioning import default_partition
 
 Producer = Callable[[], Awaitable[Any]]
-"""Returns the producer to send with (faust's transaction manager under exactly_once)."""
+"""Returns the producer to send with: faust's transaction manager under exactly_once,
+else the aiokafka producer itself."""
 
 
 def home_records(events: Iterable[Any], partitions: int) -> dict[bytes, Any]:
@@ -107,23 +110,32 @@ class BatchTable(MutableMapping[bytes, bytes]):
         commits the input offsets (or commits the transaction that holds them), so an
         unacknowledged write is redelivered input, never lost state. Each
         acknowledgement records the changelog offset the local store now holds, as
-        faust does, so a restart replays only the changelog beyond it.
+        faust does, so a restart replays only the changelog beyond it: once per partition
+        and batch, on its last record (offsets grow within a partition, and the store
+        already holds every write of the batch).
         """
         if not self._unsent:
             return
         unsent, self._unsent = self._unsent, {}
         send = await producer()
         topic = self.table.changelog_topic.get_topic_name()
-        on_ack = self._on_ack_in_transaction if in_transaction else self._on_ack
-        for key, value in unsent.items():
+        if not in_transaction:  # an aiokafka producer: one batch per partition
+            records = [(topic, default_partition(key, self.partitions), key, value, None)
+                       for key, value in unsent.items()]
+            for batch in await send_batches(send, records):
+                batch.delivered.add_done_callback(partial(self._on_batch_ack, batch.records))
+            return
+        last: dict[int, Any] = {}  # partition -> the acknowledgement of its last record
+        for key, value in unsent.items():  # through faust's transaction manager
             partition = default_partition(key, self.partitions)
-            ack = await send.send(topic, key, value, partition, None, None)
-            ack.add_done_callback(on_ack)
+            last[partition] = await send.send(topic, key, value, partition, None, None)
+        for ack in last.values():
+            ack.add_done_callback(self._on_ack_in_transaction)
 
-    def _on_ack(self, fut: Any) -> None:
+    def _on_batch_ack(self, records: int, fut: Any) -> None:
         if not fut.cancelled() and fut.exception() is None:
-            meta = fut.result()
-            self.store.set_persisted_offset(meta.topic_partition, meta.offset)
+            meta = fut.result()  # `offset`: the batch's first record
+            self.store.set_persisted_offset(meta.topic_partition, meta.offset + records - 1)
 
     def _on_ack_in_transaction(self, fut: Any) -> None:
         if not fut.cancelled() and fut.exception() is None:

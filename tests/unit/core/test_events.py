@@ -26,6 +26,7 @@ def _fields(model: type[BaseModel]) -> dict[str, tuple[bool, Any]]:
 
 def _struct_fields(cls: Any) -> dict[str, tuple[bool, Any]]:
     info = msgspec.inspect.type_info(cls)
+    assert isinstance(info, msgspec.inspect.StructType)
     return {f.name: (f.required, None if f.required else f.default) for f in info.fields}
 
 
