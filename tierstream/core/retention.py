@@ -148,6 +148,7 @@ class _Floors:
     Kept beside the state's fields (never stored). Facts only ever move these dates
     down when they change (earliest due and paid dates) or add new ones, so a bound
     stays valid if every merged event lowers it by what it added (`prune_after`).
+    Never changed, only replaced: a copy of the state shares them.
     """
 
     __slots__ = ("installments", "purchases", "seen")
@@ -156,9 +157,6 @@ class _Floors:
         self.seen = seen  # oldest seen-id date
         self.installments = installments  # oldest max(paid, due) of a paid installment
         self.purchases = purchases  # oldest latest-purchase date of a month
-
-    def __copy__(self) -> _Floors:  # a copied state's floors (`CustomerState.deep_copy`)
-        return _Floors(self.seen, self.installments, self.purchases)
 
 
 _FLOORS = "_retention_floors"
@@ -193,25 +191,29 @@ def prune_after(state: CustomerState, event: CustomerEvent, at: datetime, keep: 
     if floors is None:
         _prune_all(state, oldest)
         return
+    seen_low, installments_low, purchases_low = floors.seen, floors.installments, floors.purchases
     seen = state.seen_event_ids[event.event_id]
-    if seen < floors.seen:
-        floors.seen = seen
+    if seen < seen_low:
+        seen_low = seen
     if isinstance(event, _LOAN_REPORTS):
         inst = state.installments[f"{event.data.loan_id}#{event.data.installment}"]
         if inst.paid_date is not None:
             last = inst.paid_date if inst.paid_date > inst.due_date else inst.due_date
-            if last < floors.installments:
-                floors.installments = last
+            if last < installments_low:
+                installments_low = last
     elif isinstance(event, PurchaseMade):
         day = at.date()
-        if day < floors.purchases:
-            floors.purchases = day
-    if floors.seen < seen_floor:
-        floors.seen = _drop_seen(state, seen_floor)
-    if floors.installments < oldest:
-        floors.installments = _drop_installments(state, oldest)
-    if floors.purchases < oldest:
-        floors.purchases = _drop_purchases(state, oldest)
+        if day < purchases_low:
+            purchases_low = day
+    if seen_low < seen_floor:
+        seen_low = _drop_seen(state, seen_floor)
+    if installments_low < oldest:
+        installments_low = _drop_installments(state, oldest)
+    if purchases_low < oldest:
+        purchases_low = _drop_purchases(state, oldest)
+    if (seen_low, installments_low, purchases_low) != (
+            floors.seen, floors.installments, floors.purchases):
+        state.__dict__[_FLOORS] = _Floors(seen_low, installments_low, purchases_low)
 
 
 def _drop_seen(state: CustomerState, floor: date) -> date:
