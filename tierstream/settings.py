@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
 
     store: str = Field("rocksdb://", description="faust table store: rocksdb:// or memory://")
+    rocksdb_write_buffer_mb: Annotated[int, Field(ge=1, le=1024)] = Field(
+        8, description="RocksDB memtable size per table partition (two at most): the "
+        "writes a partition holds in memory before flushing them to disk."
+    )
+    rocksdb_block_cache_mb: Annotated[int, Field(ge=1, le=4096)] = Field(
+        8, description="RocksDB read cache per table partition; the operating system's "
+        "page cache serves the rest from the local disk."
+    )
     data_dir: Path = Path("data")
     web_host: str = "127.0.0.1"
     web_port: Annotated[int, Field(ge=1, le=65535)] = 6066

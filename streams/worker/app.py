@@ -136,13 +136,20 @@ def create_app(
     app = faust_app(settings)
     n, r = settings.partitions, settings.replication_factor
     sinks = Sinks(app, settings)
-    table = app.Table(STATE_TABLE, default=None, partitions=n, key_type=bytes, value_type=bytes)
-    due_table = app.Table(DUE_TABLE, default=None, partitions=n, key_type=bytes, value_type=bytes)
+    # RocksDB memory bounded per table partition (faust's defaults: 64 MiB memtables,
+    # three at most, and a 2 GiB cache, each per partition of each table).
+    store = {"write_buffer_size": settings.rocksdb_write_buffer_mb << 20,
+             "max_write_buffer_number": 2,
+             "block_cache_size": settings.rocksdb_block_cache_mb << 20}
+    table = app.Table(STATE_TABLE, default=None, partitions=n, key_type=bytes,
+                      value_type=bytes, options=store)
+    due_table = app.Table(DUE_TABLE, default=None, partitions=n, key_type=bytes,
+                          value_type=bytes, options=store)
     history_table = app.Table(HISTORY_TABLE, default=None, partitions=n, key_type=bytes,
-                              value_type=bytes)
+                              value_type=bytes, options=store)
     # The challenger policy's bookkeeping per customer (tierstream/pipeline/challenger.py).
     challenger_table = app.Table(CHALLENGER_TABLE, default=None, partitions=n,
-                                 key_type=bytes, value_type=bytes)
+                                 key_type=bytes, value_type=bytes, options=store)
     challenger = ChallengerPolicy()
 
     # at_least_once: a batch's outputs go to the producer together and must be on the
