@@ -113,8 +113,10 @@ async def _send_at(settings: Settings, records: list[tuple[str, int, bytes]]) ->
 
 
 async def _history(settings: Settings) -> None:
-    """Written topic by topic, alerts first, so only a time-ordered merge interleaves them."""
-    t0 = 1_767_000_000_000
+    """Written topic by topic, alerts first, so only a time-ordered merge interleaves them.
+    Record timestamps are recent: the broker deletes records older than its retention
+    (7 days) whenever its retention check runs, fixed past ones included."""
+    t0 = int(time.time() * 1000) - 60_000
     changes, alerts = settings.tier_changes_topic, settings.alerts_topic
     await _send_at(settings, [
         (alerts, t0 + 2000, _alert("T-1", "income.drop", "B")),
