@@ -39,15 +39,12 @@ async def send_batches(producer: Any, records: Iterable[Record]) -> list[SentBat
     for (topic, partition), items in grouped.items():
         builder, count = producer.create_batch(), 0
         for key, value, headers in items:
-            if builder.append(timestamp=None, key=key, value=value, headers=headers) is None:
-                if count == 0:
+            while builder.append(timestamp=None, key=key, value=value, headers=headers) is None:
+                if count == 0:  # an empty batch takes any record: never with aiokafka's
                     raise ValueError(f"a record for {topic} does not fit in a producer batch")
                 future = await producer.send_batch(builder, topic, partition=partition)
                 sent.append(SentBatch(topic, partition, count, future))
                 builder, count = producer.create_batch(), 0
-                if builder.append(timestamp=None, key=key, value=value,
-                                  headers=headers) is None:
-                    raise ValueError(f"a record for {topic} does not fit in a producer batch")
             count += 1
         future = await producer.send_batch(builder, topic, partition=partition)
         sent.append(SentBatch(topic, partition, count, future))

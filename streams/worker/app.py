@@ -162,11 +162,8 @@ def create_app(
         faust_producer = await app.maybe_start_producer()
         return faust_producer._ensure_producer()
 
-    async def nothing_pending() -> None:
-        return None
-
     batched = BatchedSends(aiokafka_producer, n)
-    send, delivered = ((sinks.send, nothing_pending) if transactions
+    send, delivered = ((sinks.send, None) if transactions  # the transaction delivers
                        else (batched.send, batched.delivered))
     changelog_producer = app.maybe_start_producer if transactions else aiokafka_producer
 
