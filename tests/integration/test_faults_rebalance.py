@@ -38,7 +38,6 @@ from tests.integration.harness import (
 pytestmark = pytest.mark.integration
 
 
-
 def owned_input_partitions(log: Path, topic: str) -> bool:
     """faust logs each assignment as a table row `| <topic> | {0-1} |`."""
     row = re.compile(rf"\|\s*{re.escape(topic)}\s*\|\s*\{{[0-9, -]+\}}")
@@ -76,6 +75,9 @@ async def test_a_killed_worker_s_partitions_move_to_the_other_and_back(
         await wait_processed(one, [a], timeout=60)
 
         b_again = WorkerProcess(two, tmp_path / "b-2.log")
+        # a alone can drain the last third before b rejoins the group: wait for the
+        # rebalance that hands b its partitions back, then feed it.
+        await wait_for(lambda: owned_input_partitions(tmp_path / "b-2.log", one.input_topic))
         await produce_fast(one, thirds[2])
         await wait_processed(one, [a, b_again], timeout=60)
     finally:
