@@ -14,7 +14,7 @@ from tierstream.settings import Settings
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
     from aiokafka.errors import KafkaConnectionError
 
-    from streams.kafka.topics import create_topics
+    from streams.kafka.topics import changelog_specs, create_topics, topic_specs
     from streams.worker.run import run_worker
 
     policy = load_policy(settings.policy_file)  # fail before faust starts, field named
@@ -22,8 +22,11 @@ def _worker(args: argparse.Namespace, settings: Settings) -> int:
     require_free_port(settings.web_bind or settings.web_host, settings.web_port)
     # faust ignores a source topic missing at its start (the broker may then auto-create
     # it with one partition): every topic exists first, and an unreachable broker is
-    # reported in one line.
-    run_async(create_topics(settings), settings)
+    # reported in one line. The tables' changelogs too, with leaders elected: faust
+    # creates them without waiting, and the first batch's state writes then went to
+    # partitions without a leader, held back by the producer's retries.
+    run_async(create_topics(settings, [*topic_specs(settings), *changelog_specs(settings)]),
+              settings)
     try:
         run_worker(settings, policy)
     except KafkaConnectionError as exc:  # the broker went away between the two
