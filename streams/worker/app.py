@@ -206,6 +206,8 @@ def create_app(
             await processor.handle_batch([_record(event.message) for event in events])
             # history first, as in the processor
             for written in (histories, states, dues, shadows):
+                written.write_local()
+            for written in (histories, states, dues, shadows):
                 await written.send_changelog(changelog_producer, transactions)
 
     app.agent(channel, name="tiering", concurrency=1)(tiering)
