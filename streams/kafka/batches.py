@@ -42,10 +42,12 @@ async def send_batches(producer: Any, records: Iterable[Record]) -> list[SentBat
             while builder.append(timestamp=None, key=key, value=value, headers=headers) is None:
                 if count == 0:  # an empty batch takes any record: never with aiokafka's
                     raise ValueError(f"a record for {topic} does not fit in a producer batch")
+                builder.close()
                 future = await producer.send_batch(builder, topic, partition=partition)
                 sent.append(SentBatch(topic, partition, count, future))
                 builder, count = producer.create_batch(), 0
             count += 1
+        builder.close()  # complete: sent now, not after the producer's linger
         future = await producer.send_batch(builder, topic, partition=partition)
         sent.append(SentBatch(topic, partition, count, future))
     return sent
