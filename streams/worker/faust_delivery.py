@@ -72,4 +72,3 @@ def _resume(coro: Coroutine[Any, Any, Any], waiting_on: Any) -> Generator[Any, A
 def install() -> None:
     """Put `fast_wait_first` on faust's consumer (the fetcher's service), once."""
     Consumer.wait_first = fast_wait_first  # type: ignore[method-assign]
-
