@@ -29,7 +29,7 @@ from streams.kafka.topics import CHALLENGER_TABLE, DUE_TABLE, HISTORY_TABLE, STA
 from streams.processing.processor import Clock, Processor, utcnow
 from streams.processing.reevaluation import Scheduler
 from streams.telemetry.metrics import Metrics
-from streams.worker import faust_delivery, faust_fixes
+from streams.worker import faust_fixes
 from streams.worker.batched_sends import BatchedSends
 from streams.worker.credentials import faust_credentials
 from streams.worker.gc_tuning import freeze_survivors
@@ -130,7 +130,6 @@ def create_app(
     clock: Clock = utcnow,
 ) -> TierApp:
     faust_fixes.install()  # recovery -> stream hand-over (see streams/worker/faust_fixes.py)
-    faust_delivery.install()  # each fetched record to the stream without four tasks
     registry = registry if registry is not None else CollectorRegistry()
     metrics = Metrics.create(registry)
     active = ActivePolicy(policy)
