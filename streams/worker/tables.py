@@ -103,29 +103,24 @@ class BatchTable(MutableMapping[bytes, bytes]):
         """Put this batch's writes into the local store (the last per key). Call it
         for every table of a batch before anything awaits, so that nothing else in
         the worker reads a table between two of them."""
-        if not self._unwritten:
-            return
         unwritten, self._unwritten = self._unwritten, {}
-        if self._rocksdb:
-            batches: dict[int, Any] = {}
-            for key, value in unwritten.items():
-                if value is None:
-                    continue  # deletions below, as faust's store deletes
+        batches: dict[int, Any] = {}  # RocksDB partition -> its write batch
+        for key, value in unwritten.items():
+            if self._rocksdb and value is not None:
                 partition = default_partition(key, self.partitions)
                 batch = batches.get(partition)
                 if batch is None:
                     batch = batches[partition] = rocksdict.WriteBatch(raw_mode=True)
                 batch.put(key, value)
-            for partition, batch in batches.items():
-                self.store._db_for_partition(partition).write(batch)
-        for key, value in unwritten.items():
-            if value is None or not self._rocksdb:
-                with self._as_owner(key):
-                    if value is None:
-                        with suppress(KeyError):
-                            del self.store[key]
-                    else:
-                        self.store[key] = value
+                continue
+            with self._as_owner(key):  # faust's own path: deletions, other stores
+                if value is None:
+                    with suppress(KeyError):
+                        del self.store[key]
+                else:
+                    self.store[key] = value
+        for partition, batch in batches.items():
+            self.store._db_for_partition(partition).write(batch)
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self.table.keys())
