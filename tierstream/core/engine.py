@@ -88,7 +88,7 @@ def apply(
     elif copy:
         state = state.deep_copy()
     merged = merge_at(state, event, at, policy)
-    state.seen_event_ids[event.event_id] = shared_day(event.occurred_at.date())
+    state.own_seen_event_ids()[event.event_id] = shared_day(event.occurred_at.date())
     prune_after(state, event, at, keep)
     return _decide(
         state, event.event_id, event.occurred_at, c, now, merged.replaced_income, merged.note

@@ -34,7 +34,6 @@ from tierstream.core.events import (
 from tierstream.core.state import (
     CustomerState,
     Installment,
-    Mortgage,
     Override,
     ProfileField,
     Salary,
@@ -93,8 +92,9 @@ def merge_at(
         case PurchaseMade():
             day = shared_day(at.date())
             month = month_of(day)  # "YYYY-MM"
-            previous = state.purchase_months.get(month)
-            state.purchase_months[month] = day if previous is None else max(previous, day)
+            months = state.own_purchase_months()
+            previous = months.get(month)
+            months[month] = day if previous is None else max(previous, day)
         case SalaryChanged():
             result = _merge_salary(state, event, Stamp(at, event.event_id), policy)
         case ProfileUpdated():
@@ -106,9 +106,7 @@ def merge_at(
             )
         case MortgageOpened():
             stamp = Stamp(at, event.event_id)
-            mortgage = state.mortgages.get(event.data.loan_id)
-            if mortgage is None:
-                mortgage = state.mortgages[event.data.loan_id] = Mortgage()
+            mortgage = state.own_mortgage(event.data.loan_id)
             if mortgage.opened is None or stamp.key() < mortgage.opened.key():
                 mortgage.opened = stamp
         case TierOverride():
@@ -124,10 +122,8 @@ def merge_at(
                 )
         case MortgageClosed():
             stamp = Stamp(at, event.event_id)
-            mortgage = state.mortgages.get(event.data.loan_id)
-            known = mortgage is not None
-            if mortgage is None:
-                mortgage = state.mortgages[event.data.loan_id] = Mortgage()
+            known = event.data.loan_id in state.mortgages
+            mortgage = state.own_mortgage(event.data.loan_id)
             if mortgage.closed is None or stamp.key() < mortgage.closed.key():
                 mortgage.closed = stamp
             if not known:
@@ -165,7 +161,8 @@ def _merge_salary(
     previous_current = state.salaries[0] if state.salaries else None
     if any(s.stamp.key() == stamp.key() for s in state.salaries):
         return _NOTHING
-    newest_two = sorted([*state.salaries, salary], key=lambda s: s.stamp.key(), reverse=True)[:2]
+    newest_two = tuple(
+        sorted([*state.salaries, salary], key=lambda s: s.stamp.key(), reverse=True)[:2])
     state.salaries = newest_two
     if newest_two[0] is salary and previous_current is not None:
         return MergeResult(replaced_income=previous_current.monthly_income_cny)
@@ -179,7 +176,7 @@ def _installment(
     inst = state.installments.get(key)
     if inst is None:
         inst = Installment(sys.intern(loan_id), number, shared_day(event.data.due_date))
-        state.installments[key] = inst
+        state.own_installments()[key] = inst
     else:
         inst = state.own_installment(key)
         if event.data.due_date < inst.due_date:  # conflicting reports: the earliest

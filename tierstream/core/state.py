@@ -7,9 +7,11 @@ worker's table (money as decimal strings, fields at their default left out).
 
 The types are msgspec structs: every event reads and mutates a state, and plain
 slotted attributes cost a fraction of a validated model's. Parts that are replaced
-rather than changed (stamps, profile fields, salaries, the override) are frozen, so
-a copy of the state can share them. The parts hold no containers, so they cannot be
-in a reference cycle and are left out of garbage collection (`gc=False`).
+rather than changed (stamps, profile fields, the salaries, the override) are frozen
+or tuples, so a copy of the state can share them; the containers changed in place are
+shared by a copy until one side changes them (`deep_copy`). The parts hold no
+containers, so they cannot be in a reference cycle and are left out of garbage
+collection (`gc=False`).
 """
 
 from __future__ import annotations
@@ -106,7 +108,7 @@ class CustomerState(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=Tr
     occupation: ProfileField | None = None
     employer_id: ProfileField | None = None
     employment_type: ProfileField | None = None
-    salaries: list[Salary] = []  # the two newest by stamp, newest first
+    salaries: tuple[Salary, ...] = ()  # the two newest by stamp, newest first
     mortgages: dict[str, Mortgage] = {}
     installments: dict[str, Installment] = {}  # key "loan_id#number"
     purchase_months: dict[str, date] = {}  # "YYYY-MM" -> latest purchase date in that month
@@ -138,31 +140,67 @@ class CustomerState(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=Tr
         return self.as_of.date()
 
     def deep_copy(self) -> CustomerState:
-        """An independent copy. Frozen parts are shared; containers and the mortgages are
-        copied, the installments copied when changed (`own_installment`), and the derived
-        data beside the fields shared (it describes the same facts, and is replaced,
-        never changed)."""
-        replace = msgspec.structs.replace
-        clone = replace(
-            self,
-            seen_event_ids=dict(self.seen_event_ids),
-            salaries=list(self.salaries),
-            mortgages={k: replace(m) for k, m in self.mortgages.items()} if self.mortgages else {},
-            installments=dict(self.installments),
-            purchase_months=dict(self.purchase_months),
-        )
-        derived = clone.__dict__
-        derived.update(self.__dict__)
-        if self.installments:
-            derived[_SHARED] = tuple(self.installments)
+        """An independent copy, made by sharing. Frozen parts and the salaries tuple are
+        shared for good. The four containers changed in place (seen ids, purchase
+        months, mortgages, installments) are shared until either state changes one:
+        every change goes through an `own_*` method, which gives that state its own
+        container first. Most events change two of them, and copying all four up
+        front (and freeing them) was a tenth of a replay. The derived data beside the
+        fields is shared too (it describes the same facts, and is replaced, never
+        changed)."""
+        clone = msgspec.structs.replace(self)
+        mine = self.__dict__
+        mine[_BORROWED] = _ALL_CONTAINERS  # both sides copy before they change one
+        clone.__dict__.update(mine)
         return clone
 
+    def _take(self, container: int) -> bool:
+        """Whether `container` is still shared with a copy; from now on it is not."""
+        derived = self.__dict__
+        borrowed: int = derived.get(_BORROWED, 0)
+        if borrowed & container:
+            derived[_BORROWED] = borrowed & ~container
+            return True
+        return False
+
+    def own_seen_event_ids(self) -> dict[str, date]:
+        """The seen ids, to change in place."""
+        if self._take(_SEEN):
+            self.seen_event_ids = dict(self.seen_event_ids)
+        return self.seen_event_ids
+
+    def own_purchase_months(self) -> dict[str, date]:
+        """The purchase months, to change in place."""
+        if self._take(_PURCHASES):
+            self.purchase_months = dict(self.purchase_months)
+        return self.purchase_months
+
+    def own_mortgage(self, loan_id: str) -> Mortgage:
+        """The mortgage of `loan_id` (a new one if it is unknown), to change in place.
+        Mortgages are few: the state's own container holds copies of all of them."""
+        if self._take(_MORTGAGES):
+            replace = msgspec.structs.replace
+            self.mortgages = {k: replace(m) for k, m in self.mortgages.items()}
+        mortgage = self.mortgages.get(loan_id)
+        if mortgage is None:
+            mortgage = self.mortgages[loan_id] = Mortgage()
+        return mortgage
+
+    def own_installments(self) -> dict[str, Installment]:
+        """The installments, to add one in place; an installment already there is
+        changed through `own_installment`."""
+        if self._take(_INSTALLMENTS):
+            self.installments = dict(self.installments)
+            if self.installments:  # the installments themselves are still shared
+                self.__dict__[_SHARED] = tuple(self.installments)
+        return self.installments
+
     def own_installment(self, key: str) -> Installment:
-        """The installment under `key`, to change in place. A copy shares the installments
-        of the state it was copied from (most events change none of them, and copying
-        each one would be a third of a copy) until it changes one: then it takes its own.
-        Every change to an installment goes through here."""
-        inst = self.installments[key]
+        """The installment under `key`, to change in place. A copy that takes its own
+        container still shares the installments in it (most events change none of
+        them, and copying each one would be a third of a copy) until it changes one:
+        then it takes its own. Every change to an installment goes through here."""
+        inst = self.own_installments()[key]
         shared: tuple[str, ...] | None = self.__dict__.get(_SHARED)
         if shared is not None and key in shared:
             rest = tuple(k for k in shared if k != key)  # a tuple: a set costs a state 0.4 KB
@@ -199,7 +237,7 @@ def _plain(value: Any) -> Any:
         return {name: _plain(getattr(value, name)) for name in value.__struct_fields__}
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
 
@@ -235,5 +273,8 @@ def month_of(day: date) -> str:
 
 
 _SHARED = "_shared_installments"  # beside the fields: keys of installments not yet owned
+_BORROWED = "_borrowed_containers"  # beside the fields: bits of the containers still shared
+_SEEN, _PURCHASES, _MORTGAGES, _INSTALLMENTS = 1, 2, 4, 8
+_ALL_CONTAINERS = _SEEN | _PURCHASES | _MORTGAGES | _INSTALLMENTS
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(CustomerState)

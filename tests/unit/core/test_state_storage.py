@@ -105,7 +105,7 @@ def _every_field(value: Any) -> Any:
         return {name: _every_field(getattr(value, name)) for name in value.__struct_fields__}
     if isinstance(value, dict):
         return {k: _every_field(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_every_field(v) for v in value]
     return value
 
@@ -137,7 +137,7 @@ def _odd_state() -> CustomerState:
         education=ProfileField("master", stamp),
         occupation=ProfileField(None, stamp),
         employment_type=ProfileField("informal", stamp),
-        salaries=[Salary(Decimal("1E+3"), stamp), Salary(Decimal("18000.5000"), stamp)],
+        salaries=(Salary(Decimal("1E+3"), stamp), Salary(Decimal("18000.5000"), stamp)),
         mortgages={"M-1": Mortgage(opened=stamp), "M-2": Mortgage(closed=stamp),
                    "M-3": Mortgage(stamp, stamp)},
         installments={"L#1": Installment("L", 1, date(2026, 1, 1), 12, date(2026, 1, 20), 2),
@@ -177,21 +177,39 @@ def _with_installments() -> CustomerState:
     return next(s for s in _states(20) if len(s.installments) > 1 and s.mortgages)
 
 
+def _change_everything(state: CustomerState) -> None:
+    """Change every container of `state` in place, the ways the core does."""
+    state.own_seen_event_ids()["x"] = NOW.date()
+    state.own_purchase_months()["1999-01"] = NOW.date()
+    state.own_installments()["L-new#1"] = Installment("L-new", 1, NOW.date())
+    for key in list(state.installments):
+        state.own_installment(key).alerted_bucket += 1
+    state.own_mortgage("M-new")
+    for loan in list(state.mortgages):
+        state.own_mortgage(loan).closed = None
+    state.salaries = ()
+
+
 def test_a_copy_is_equal_and_independent() -> None:
     state = _with_installments()
+    before = state.to_json()
     copy = state.deep_copy()
     assert copy == state
-    copy.seen_event_ids["x"] = NOW.date()
-    copy.salaries.clear()
-    for key in copy.installments:  # installments are changed through `own_installment`
-        copy.own_installment(key).alerted_bucket += 1
-    copy.mortgages["M-new"] = Mortgage()
-    assert "x" not in state.seen_event_ids
-    assert state.salaries
-    assert "M-new" not in state.mortgages
-    assert copy.installments.keys() == state.installments.keys()
+    _change_everything(copy)
+    assert state.to_json() == before
+    assert copy.installments.keys() == state.installments.keys() | {"L-new#1"}
     assert all(copy.installments[k].alerted_bucket == i.alerted_bucket + 1
                for k, i in state.installments.items())
+
+
+def test_the_original_changed_after_a_copy_leaves_the_copy_as_it_was() -> None:
+    state = _with_installments()
+    copy = state.deep_copy()
+    before = copy.to_json()
+    _change_everything(state)
+    assert copy.to_json() == before
+    assert "x" in state.seen_event_ids
+    assert "M-new" in state.mortgages
 
 
 def test_a_copy_of_a_copy_shares_nothing_it_changes() -> None:
