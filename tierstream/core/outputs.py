@@ -113,14 +113,12 @@ def latest_tier(
     }, _GIVEN_LATEST)
 
 
-def _fields(model: Any) -> dict[str, Any]:
+def _fields(model: Any) -> dict[str, Any] | msgspec.Raw:
     """A contract model as the JSON object pydantic writes: its fields in declaration
     order, then its extra values. Without extra values, pydantic's `__dict__` holds
     exactly the fields, in that order."""
-    if type(model) is Reason:  # the most frequent: code, message, then the values
-        values = model.__dict__
-        return {"code": values["code"], "message": values["message"],
-                **model.__pydantic_extra__}
+    if type(model) is Reason:  # the most frequent
+        return _reason_bytes(model)
     if isinstance(model, BaseModel):
         values, extra = model.__dict__, model.__pydantic_extra__
         if extra is None:
@@ -129,6 +127,26 @@ def _fields(model: Any) -> dict[str, Any]:
         out.update(extra)
         return out
     raise NotImplementedError(f"cannot encode {type(model).__name__}")
+
+
+_REASON_BYTES: dict[int, tuple[Reason, msgspec.Raw]] = {}
+_REASON_BYTES_SIZE = 4096  # about 1 KB each; most reasons recur (reasons.py remembers them)
+
+
+def _reason_bytes(reason: Reason) -> msgspec.Raw:
+    """A reason's JSON (code, message, then its values), remembered: most reasons are
+    the same objects decision after decision, and are written in every latest tier.
+    An entry keeps its reason alive, so its id stands for no other object meanwhile."""
+    kept = _REASON_BYTES.get(id(reason))
+    if kept is not None:
+        return kept[1]
+    values = reason.__dict__
+    raw = msgspec.Raw(_encode({"code": values["code"], "message": values["message"],
+                               **reason.__pydantic_extra__}))
+    if len(_REASON_BYTES) >= _REASON_BYTES_SIZE:
+        _REASON_BYTES.clear()
+    _REASON_BYTES[id(reason)] = (reason, raw)
+    return raw
 
 
 _encode = msgspec.json.Encoder(enc_hook=_fields).encode
