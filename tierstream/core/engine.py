@@ -39,7 +39,8 @@ from tierstream.core.state import CustomerState, shared_day
 from tierstream.core.tier import tier_of
 from tierstream.policy import Policy
 
-__all__ = ["Decision", "Outcome", "Output", "apply", "decide", "encode_output", "output_id"]
+__all__ = ["Decision", "Outcome", "Output", "apply", "decide", "encode_output", "latest_of",
+           "output_id"]
 
 Outcome = Literal["applied", "duplicate"]
 
@@ -70,12 +71,15 @@ def apply(
     now: datetime,
     *,
     copy: bool = True,
+    latest: bool = True,
 ) -> Decision:
     """Merge `event` into `state`, re-decide grade and tier, and say what to emit.
 
     With `copy` (the default) the given state is left as it was; a caller that owns
     the state and keeps only the result (`copy=False`) saves the copy. A rejected
     event (`EventRejected`, see facts.py) is refused before anything is changed.
+    Without `latest`, `Decision.latest` is left out: a caller that keeps only each
+    customer's newest builds that one with `latest_of`.
     """
     if state is not None and event.event_id in state.seen_event_ids:
         return Decision(state, "duplicate")
@@ -91,7 +95,8 @@ def apply(
     state.own_seen_event_ids()[event.event_id] = shared_day(event.occurred_at.date())
     prune_after(state, event, at, keep)
     return _decide(
-        state, event.event_id, event.occurred_at, c, now, merged.replaced_income, merged.note
+        state, event.event_id, event.occurred_at, c, now, merged.replaced_income, merged.note,
+        latest,
     )
 
 
@@ -116,6 +121,7 @@ def _decide(
     now: datetime,
     replaced_income: Decimal | None,
     note: str | None,
+    latest: bool = True,
 ) -> Decision:
     policy = c.policy
     history = History.of(state, c)
@@ -150,6 +156,16 @@ def _decide(
               version, cause_id, occurred_at, now)
         for d in drafts
     ]) if drafts else ()
-    assert state.as_of is not None
-    latest = latest_tier(customer, tier, grade, reasons, version, state.as_of)
-    return Decision(state, "applied", note, change, alerts, latest, reasons)
+    standing_now = latest_of(state, reasons, version) if latest else None
+    return Decision(state, "applied", note, change, alerts, standing_now, reasons)
+
+
+def latest_of(state: CustomerState, reasons: tuple[Reason, ...], policy_version: str) -> LatestTier:
+    """The latest tier a decision publishes: the decided state's standing, the decision's
+    reasons. A caller that keeps only a customer's newest (the replay's file) builds it
+    from the final state and the last decision's reasons, once."""
+    tier, grade, as_of = state.tier, state.grade, state.as_of
+    assert tier is not None, "a decided state has a tier"
+    assert grade is not None, "a decided state has a grade"
+    assert as_of is not None, "a decided state has an as_of"
+    return latest_tier(state.customer_id, tier, grade, reasons, policy_version, as_of)

@@ -1,20 +1,27 @@
 """The replay's output files, written as outputs are decided.
 
 One JSON-lines file per output topic, named like it, plus `rejected.jsonl` and
-`summary.json`. Tier changes, alerts and rejected lines go to disk at once; only the
-latest tier per customer is held (it is the last one that counts, and the file is
-sorted by customer), so memory grows with customers, never with events. An erased
-customer's latest tier goes (its tombstone); its tier changes and alerts already
-written stay, as they do on the append-only topics.
+`summary.json`. Tier changes, alerts and rejected lines go to disk at once. Of the
+latest tiers only the last per customer counts (the file is sorted by customer, as
+the compacted topic keeps the last), so none is built per decision: the pipeline
+runs with `encode_latest` off, this keeps the reasons of each customer's last
+decision, and `finish` builds each latest tier once, from the final state. Memory
+grows with customers, never with events. An erased customer's latest tier goes (its
+tombstone); its tier changes and alerts already written stay, as they do on the
+append-only topics.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
+from schemas.outputs import Reason
+from tierstream.core.engine import encode_output, latest_of
+from tierstream.core.state import CustomerState
 from tierstream.offline.tally import Totals
 from tierstream.pipeline import Decided
 
@@ -34,32 +41,38 @@ class OutputFiles:
         self._changes = self._open(TIER_CHANGES)
         self._alerts = self._open(ALERTS)
         self._rejected = self._open(REJECTED)
-        self._latest: dict[bytes, bytes] = {}  # customer id (UTF-8) -> latest tier record
+        # customer id -> the reasons of their last decision, and its policy version
+        self._latest: dict[str, tuple[Reason, ...]] = {}
+        self._policy_version = ""
 
     def _open(self, name: str) -> BinaryIO:
         return (self.folder / name).open("wb", buffering=_BUFFER)
 
     def take(self, decided: Decided) -> None:
+        """One batch of a pipeline run with `encode_latest` off."""
         for send in decided.sends:
             if send.value is None:  # a tombstone: the customer was erased
                 if send.role == "latest" and send.key is not None:
-                    self._latest.pop(send.key, None)
+                    self._latest.pop(send.key.decode(), None)
             elif send.role == "tier_change":
                 self._changes.write(send.value + b"\n")
             elif send.role == "alert":
                 self._alerts.write(send.value + b"\n")
-            elif send.role == "latest" and send.key is not None:
-                self._latest[send.key] = send.value
+        self._latest.update(decided.latest_reasons)  # after the batch's erasures
+        self._policy_version = decided.policy.version
         for outcome in decided.outcomes:
             if outcome.rejected is not None:
                 self._rejected.write(rejected_line(
                     outcome.record.offset, outcome.rejected.reason, outcome.rejected.detail))
 
-    def finish(self, totals: Totals) -> list[Path]:
-        """Write the latest tiers (sorted: UTF-8 bytes sort like the ids) and the summary."""
+    def finish(self, totals: Totals, states: Mapping[str, CustomerState]) -> list[Path]:
+        """Write the latest tiers (built from each customer's final state, sorted by
+        customer id: code points sort as the ids' UTF-8 bytes do) and the summary."""
+        version = self._policy_version
         with self._open(TIERS) as tiers:
-            for key in sorted(self._latest):
-                tiers.write(self._latest[key] + b"\n")
+            for customer in sorted(self._latest):
+                latest = latest_of(states[customer], self._latest[customer], version)
+                tiers.write(encode_output(latest) + b"\n")
         write_summary(self.folder / SUMMARY, totals)
         self.close()
         return [self.folder / name for name in ALL]

@@ -54,7 +54,7 @@ def replay(
 
     Outputs go to `outputs` if given (else they are not even encoded); `select` keeps
     only some lines (one job's customers, or one customer); blank lines are skipped."""
-    pipeline = Pipeline(max_bytes=max_bytes, encode=outputs is not None)
+    pipeline = Pipeline(max_bytes=max_bytes, encode=outputs is not None, encode_latest=False)
     states = ObjectStates()
     tally = Tally(policy.version)
     with settled_batches() as settle:
@@ -87,7 +87,7 @@ def replay_into(
     with OutputFiles(folder) as files:
         result = replay(lines, policy, files, clock=clock, max_bytes=max_bytes, select=select,
                         progress=progress)
-        return result, files.finish(result.tally.totals())
+        return result, files.finish(result.tally.totals(), result.states)
 
 
 def _batches(

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from schemas.outputs import Reason
 from tierstream.core.reevaluate import next_due
 from tierstream.core.state import CustomerState
 from tierstream.pipeline.outcome import Outcome
@@ -28,6 +29,8 @@ class Decided:
     erased: set[str] = field(default_factory=set)
     # the challenger's bookkeeping to store (ShadowState JSON), when one decided too
     challenger: dict[str, bytes] = field(default_factory=dict)
+    # with `Pipeline.encode_latest` off: the reasons of each customer's last decision
+    latest_reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict)
 
     def due(self) -> dict[str, datetime | None]:
         """When each decided customer is next due for re-evaluation (None: never).

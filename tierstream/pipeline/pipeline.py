@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from schemas.outputs import Reason
 from tierstream.core.engine import Decision, apply, encode_output
 from tierstream.core.events import CustomerErased
 from tierstream.core.facts import EventRejected
@@ -44,6 +45,10 @@ class Pipeline:
     partitions: int | None = None  # of the input topic, to forward a record to its home
     reevaluation_topic: str | None = None  # records from this topic are re-evaluation requests
     encode: bool = True  # build the output records (False: outcomes are all the caller needs)
+    # False: no latest-tier record per decision; `Decided.latest_reasons` holds the reasons
+    # of each customer's last decision instead, for a caller that keeps only the newest
+    # latest tier of each customer and builds it once at the end (`latest_of`)
+    encode_latest: bool = True
 
     def run(
         self, records: Iterable[RawRecord], states: StateSource, policy: Policy, now: datetime,
@@ -70,11 +75,13 @@ class _Batch:
         self._customer: str | None = None  # whose working state the current record uses
         self._consumed: str | None = None
         self.shadow: Shadow | None = None  # the challenger's side of the batch, if any
+        self.latest_reasons: dict[str, tuple[Reason, ...]] = {}  # see `encode_latest`
 
     def result(self) -> Decided:
         return Decided(self.sends, self.outcomes, self.work.decided, self.work.unchanged(),
                        self.stream_time, self.policy, self.work.erased,
-                       self.shadow.decided if self.shadow is not None else {})
+                       self.shadow.decided if self.shadow is not None else {},
+                       self.latest_reasons)
 
     def take(self, record: RawRecord) -> None:
         """Decide one record; a bug while deciding it dead-letters it and undoes it."""
@@ -107,11 +114,14 @@ class _Batch:
             return [send], Outcome(record, cid, kind, forwarded=why)
         self._customer = cid
         if isinstance(event, CustomerErased):  # not a fact about the customer: erasure.py
-            return erase(self.work, record, event, self.policy, self.now, self.p.encode)
+            erased = erase(self.work, record, event, self.policy, self.now, self.p.encode)
+            self.latest_reasons.pop(cid, None)
+            return erased
         state, copy = self.work.get(cid), self.work.must_copy(cid)
         prior = self.shadow.prior(cid, state) if self.shadow is not None else None
         try:
-            decision = apply(state, event, self.policy, self.now, copy=copy)
+            decision = apply(state, event, self.policy, self.now, copy=copy,
+                             latest=self.p.encode_latest)
         except EventRejected as exc:  # refused before anything was changed
             rejection = Rejection(exc.reason, exc.detail)
             return (dead_letter(record, rejection, self.now),
@@ -125,6 +135,7 @@ class _Batch:
                           tier_change=change, alerts=alerts, latest=latest,
                           occurred_at=event.occurred_at)
         self.work.keep(cid, decision.state, record)  # last: only a whole step is kept
+        self._kept(cid, decision)
         if self.stream_time is None or event.occurred_at > self.stream_time:
             self.stream_time = event.occurred_at
         if self.shadow is not None and prior is not None:  # never fails (challenger.py)
@@ -153,10 +164,15 @@ class _Batch:
         outcome = Outcome(record, cid, reevaluated=request.why, tier_change=change,
                           alerts=alerts, latest=latest)
         self.work.keep(cid, decision.state, at)  # last: only a whole step is kept
+        self._kept(cid, decision)
         if self.shadow is not None:  # never fails (challenger.py)
             self._challenged(sends, outcome,
                              self.shadow.after_reevaluation(cid, state, decision, self.now))
         return sends, outcome
+
+    def _kept(self, cid: str, decision: Decision) -> None:
+        if not self.p.encode_latest:
+            self.latest_reasons[cid] = decision.reasons
 
     @staticmethod
     def _challenged(sends: list[Send], outcome: Outcome, shadowed: Shadowed | None) -> None:
@@ -205,9 +221,11 @@ def _published(
     decision: Decision,
 ) -> tuple[ChangeSeen | None, tuple[AlertSeen, ...], StandingSeen | None]:
     """What the decision published, as the small values an outcome keeps."""
-    change, latest = decision.tier_change, decision.latest
+    change, state = decision.tier_change, decision.state
+    assert state.tier is not None, "a decided state has a tier"
+    assert state.grade is not None, "a decided state has a grade"
     return (
         (change.previous, change.current) if change is not None else None,
         tuple((a.type, a.severity) for a in decision.alerts),
-        (latest.tier, latest.grade) if latest is not None else None,
+        (state.tier, state.grade),
     )

@@ -138,8 +138,8 @@ BOOM = "boom"
 
 
 def apply_then_fail(state: CustomerState | None, event: Any, policy: Any, now: datetime,
-                    *, copy: bool = True) -> Decision:
-    decision = real_apply(state, event, policy, now, copy=copy)
+                    *, copy: bool = True, latest: bool = True) -> Decision:
+    decision = real_apply(state, event, policy, now, copy=copy, latest=latest)
     if event.event_id == BOOM:
         raise RuntimeError("half-way")
     return decision

@@ -31,10 +31,10 @@ class Bug(Exception):
 
 
 def apply_then_fail(state: CustomerState | None, event: Any, policy: Any, now: datetime,
-                    *, copy: bool = True) -> Decision:
+                    *, copy: bool = True, latest: bool = True) -> Decision:
     """The real apply, which then raises for the event named BOOM: all of it is in the
     working state by then."""
-    decision = real_apply(state, event, policy, now, copy=copy)
+    decision = real_apply(state, event, policy, now, copy=copy, latest=latest)
     if event.event_id == BOOM:
         raise Bug("half-way")
     return decision
