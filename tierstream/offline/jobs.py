@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import tempfile
-import time
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from multiprocessing.sharedctypes import SynchronizedArray
 from pathlib import Path
 
@@ -62,8 +62,8 @@ def replay_jobs(
         try:
             for process in processes:
                 process.start()
-            while any(p.is_alive() for p in processes):
-                time.sleep(poll_seconds)
+            while running := [p.sentinel for p in processes if p.is_alive()]:
+                wait(running, timeout=poll_seconds)  # a job's end wakes it at once
                 if progress is not None:
                     _report(shared, jobs, progress)
             if progress is not None:
