@@ -11,18 +11,20 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tierstream.cli.base import CliError, run_async
 from tierstream.cli.progress import ReplayProgress
-from tierstream.offline.bootstrap import final_customers, history
 from tierstream.offline.replay import replay_into
 from tierstream.policy import load_policy
-from tierstream.settings import Settings
+
+if TYPE_CHECKING:
+    from tierstream.settings import Settings
 
 
 def _backfill(args: argparse.Namespace, settings: Settings) -> int:
     from streams.kafka.backfill import write_backfill
+    from tierstream.offline.bootstrap import final_customers, history
 
     path = Path(args.events)
     if not path.is_file():

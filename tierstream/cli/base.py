@@ -8,13 +8,14 @@ so a command never starts half-way on a value it cannot use.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 
-from tierstream.settings import Settings
+if TYPE_CHECKING:
+    from tierstream.settings import Settings
+
 
 T = TypeVar("T")
 
@@ -27,6 +28,8 @@ def run_async(coro: Coroutine[Any, Any, T], settings: Settings) -> T | None:
     """Run a Kafka-facing coroutine; an unreachable broker, a refused login, an
     untrusted certificate (streams/kafka/connect_errors.py) or any request the broker
     refuses is one line; Ctrl-C is None."""
+    import asyncio
+
     from aiokafka.errors import KafkaConnectionError, KafkaError
 
     from streams.kafka.connect_errors import ClientErrors, connection_failure

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from schemas.vocabulary import DEAD_LETTER_REASONS
 from tierstream.cli.base import CliError, run_async
 from tierstream.cli.progress import CountProgress
 from tierstream.history import parse_time
-from tierstream.settings import Settings
+
+if TYPE_CHECKING:
+    from tierstream.settings import Settings
 
 
 def _since(text: str) -> datetime:

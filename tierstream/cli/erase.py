@@ -11,13 +11,15 @@ from __future__ import annotations
 import argparse
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from schemas.events import CustomerErased
 from tierstream.cli.base import CliError, run_async
-from tierstream.settings import Settings
+
+if TYPE_CHECKING:
+    from tierstream.settings import Settings
 
 
 def erasure_event(customer_id: str, requested_by: str, request_id: str | None = None,

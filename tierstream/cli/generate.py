@@ -13,13 +13,15 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from tierstream.cli.base import non_negative_int, ratio
 from tierstream.cli.progress import CountProgress
 from tierstream.demo.generator import FILE_INVALID_KINDS, SyntheticStream
 from tierstream.demo.personas import PERSONAS
-from tierstream.settings import Settings
+
+if TYPE_CHECKING:
+    from tierstream.settings import Settings
 
 
 @contextlib.contextmanager

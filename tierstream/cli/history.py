@@ -13,7 +13,7 @@ import argparse
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import msgspec
@@ -25,7 +25,9 @@ from tierstream.history import standing_as_of as standing_at
 from tierstream.history.lookup import DEFAULT_LIMIT, MAX_LIMIT
 from tierstream.offline.files import TIER_CHANGES
 from tierstream.policy import DEFAULT_POLICY_FILE, load_policy
-from tierstream.settings import Settings
+
+if TYPE_CHECKING:
+    from tierstream.settings import Settings
 
 
 class _Customer(msgspec.Struct):

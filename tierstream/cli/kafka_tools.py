@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from schemas.vocabulary import TIERS
 from tierstream.cli.base import CliError, non_negative_float, non_negative_int, run_async
 from tierstream.cli.generate import add_stream_arguments
 from tierstream.cli.progress import CountProgress
 from tierstream.demo.generator import SyntheticStream
-from tierstream.settings import Settings
+
+if TYPE_CHECKING:
+    from tierstream.settings import Settings
 
 
 def _topics_create(args: argparse.Namespace, settings: Settings) -> int:

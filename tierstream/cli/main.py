@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -28,7 +29,9 @@ from tierstream.cli import (
 )
 from tierstream.cli.base import CliError, settings_error
 from tierstream.policy import PolicyError
-from tierstream.settings import load_settings
+
+if TYPE_CHECKING:
+    from tierstream.settings import Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = None if getattr(args, "offline", False) else load_settings()
+        settings = None if getattr(args, "offline", False) else _load_settings()
         status: int = args.func(args, settings)
         return status
     except (PolicyError, CliError) as exc:
@@ -61,6 +64,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f": {exc.filename}" if exc.filename else ""
         print(f"tierstream: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
+
+
+def _load_settings() -> Settings:
+    """Only the commands on Kafka read settings: the offline ones start without loading
+    pydantic-settings (the command modules import heavy parts where they are used)."""
+    from tierstream.settings import load_settings
+
+    return load_settings()
 
 
 if __name__ == "__main__":

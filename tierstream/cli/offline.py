@@ -13,20 +13,20 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tierstream.cli.base import CliError, non_negative_int, positive_int
 from tierstream.cli.progress import ReplayProgress
-from tierstream.cli.whatif_view import print_whatif
 from tierstream.core.state import CustomerState
-from tierstream.explanation import explain
 from tierstream.offline.jobs import JobFailed, replay_jobs
 from tierstream.offline.replay import Replayed, replay, replay_into
 from tierstream.offline.split import customer_of
 from tierstream.offline.tally import Totals
 from tierstream.offline.whatif import compare
 from tierstream.policy import DEFAULT_POLICY_FILE, Policy, load_policy
-from tierstream.settings import Settings
+
+if TYPE_CHECKING:
+    from tierstream.settings import Settings
 
 
 def _events_file(events: str) -> Path:
@@ -81,6 +81,8 @@ def _whatif_cmd(args: argparse.Namespace, settings: Settings | None) -> int:
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
+        from tierstream.cli.whatif_view import print_whatif  # rich: only for this view
+
         print_whatif(report)
     return 0
 
@@ -101,6 +103,8 @@ def render_explanation(body: dict[str, Any]) -> str:
 def explanation_from_replay(
     states: Mapping[str, CustomerState], customer: str, policy: Policy
 ) -> dict[str, Any]:
+    from tierstream.explanation import explain
+
     state = states.get(customer)
     if state is None:
         raise CliError(f"customer {customer} has no applied event in the file")

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tierstream.cli.base import CliError, run_async
 from tierstream.policy import DEFAULT_POLICY_FILE, load_policy, read_policy_bytes
-from tierstream.settings import Settings
+
+if TYPE_CHECKING:
+    from tierstream.settings import Settings
 
 
 def _check(args: argparse.Namespace, settings: Settings | None) -> int:

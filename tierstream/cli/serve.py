@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tierstream.cli.base import run_async
 from tierstream.policy import Policy, load_policy
-from tierstream.settings import Settings
+
+if TYPE_CHECKING:
+    from tierstream.settings import Settings
 
 
 async def _run(settings: Settings, policy: Policy) -> None:

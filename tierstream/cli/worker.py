@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tierstream.cli.base import CliError, run_async
 from tierstream.policy import load_policy
-from tierstream.settings import Settings
+
+if TYPE_CHECKING:
+    from tierstream.settings import Settings
 
 
 def _worker(args: argparse.Namespace, settings: Settings) -> int:
