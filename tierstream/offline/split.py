@@ -16,20 +16,27 @@ import re
 from tierstream.partitioning import default_partition
 
 _KEY = b'"customer_id"'
-_VALUE = re.compile(rb'\s*:\s*"([^"\\]*)"')
+_VALUE = re.compile(rb'\s*:\s*"([^"]*)"')
 
 
 def customer_of(line: bytes) -> str | None:
     """The line's customer id, or None when it has none.
 
-    The byte search is trusted only when the key occurs once and no `\\u` escape could
-    spell it another way; for a valid event that occurrence is the envelope's."""
+    The byte search is trusted only when the key occurs once and the line has no
+    backslash (no escape could spell the key or the id another way); for a valid
+    event that occurrence is the envelope's."""
     at = line.find(_KEY)
-    if at >= 0 and line.find(_KEY, at + len(_KEY)) < 0 and b"\\u" not in line:
-        found = _VALUE.match(line, at + len(_KEY))
-        if found is not None:
+    if at >= 0 and line.find(b"\\") < 0 and line.find(_KEY, at + len(_KEY)) < 0:
+        start = at + len(_KEY)
+        if line.startswith(b':"', start):  # compact JSON, as producers mostly write it
+            end = line.find(b'"', start + 2)
+            value = line[start + 2:end] if end >= 0 else None
+        else:
+            found = _VALUE.match(line, start)
+            value = found.group(1) if found is not None else None
+        if value is not None:
             try:
-                return found.group(1).decode()
+                return value.decode()
             except UnicodeDecodeError:
                 pass
     return _decoded_customer(line)

@@ -13,6 +13,9 @@ from tierstream.partitioning import default_partition
 
 @pytest.mark.parametrize(("line", "customer"), [
     (b'{"event_id": "e1", "customer_id": "C1", "type": "x"}', "C1"),
+    (b'{"event_id":"e1","customer_id":"C1","type":"x"}', "C1"),  # compact
+    (b'{"customer_id":"C1', None),  # compact, the id never ends: decoded in full
+    (b'{"customer_id":"C\xff"}', None),  # not UTF-8: decoded in full
     (b'{"customer_id" :  "R1-C000001.x@y"}', "R1-C000001.x@y"),
     (b'{"customer\\u005fid": "C7"}', "C7"),  # spelled with an escape: decoded in full
     (b'{"customer_id": "C\\u0031"}', "C1"),
