@@ -16,7 +16,6 @@ from pydantic import ValidationError
 if TYPE_CHECKING:
     from tierstream.settings import Settings
 
-
 T = TypeVar("T")
 
 

@@ -144,10 +144,9 @@ class CustomerState(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=Tr
         shared for good. The four containers changed in place (seen ids, purchase
         months, mortgages, installments) are shared until either state changes one:
         every change goes through an `own_*` method, which gives that state its own
-        container first. Most events change two of them, and copying all four up
-        front (and freeing them) was a tenth of a replay. The derived data beside the
-        fields is shared too (it describes the same facts, and is replaced, never
-        changed)."""
+        container first. Most events change two of them: this costs about a third of
+        copying all four up front. The derived data beside the fields is shared too
+        (it describes the same facts, and is replaced, never changed)."""
         clone = msgspec.structs.replace(self)
         mine = self.__dict__
         mine[_BORROWED] = _ALL_CONTAINERS  # both sides copy before they change one
