@@ -41,7 +41,7 @@ class OutputFiles:
         self._changes = self._open(TIER_CHANGES)
         self._alerts = self._open(ALERTS)
         self._rejected = self._open(REJECTED)
-        # customer id -> the reasons of their last decision, and its policy version
+        # customer id -> the reasons of their last decision (all under one policy version)
         self._latest: dict[str, tuple[Reason, ...]] = {}
         self._policy_version = ""
 
