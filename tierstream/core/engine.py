@@ -156,8 +156,8 @@ def _decide(
               version, cause_id, occurred_at, now)
         for d in drafts
     ]) if drafts else ()
-    standing_now = latest_of(state, reasons, version) if latest else None
-    return Decision(state, "applied", note, change, alerts, standing_now, reasons)
+    record = latest_of(state, reasons, version) if latest else None
+    return Decision(state, "applied", note, change, alerts, record, reasons)
 
 
 def latest_of(state: CustomerState, reasons: tuple[Reason, ...], policy_version: str) -> LatestTier:
