@@ -25,7 +25,7 @@ from tierstream.core.facts import EventRejected
 from tierstream.core.state import CustomerState
 from tierstream.intake import Rejection, decode
 from tierstream.offline.replay import DEFAULT_MAX_BYTES, replay_into
-from tierstream.offline.split import JobSelector
+from tierstream.offline.split import JobSelector, customer_of
 from tierstream.policy import load_policy
 
 _CHUNK = 10_000
@@ -64,7 +64,7 @@ def sample(data: Input, events: int) -> list[bytes]:
     """All events of about `events / total` of the customers (a partition split)."""
     select = JobSelector(0, max(1, data.count // max(events, 1)))
     with data.events.open("rb") as f:
-        return [line.strip() for line in f if select(line.strip())]
+        return [line.strip() for line in f if select(customer_of(line.strip()))]
 
 
 def cost_split(lines: list[bytes]) -> CostSplit:

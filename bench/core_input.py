@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tierstream.demo.generator import generate
-from tierstream.offline.replay import BATCH, DEFAULT_MAX_BYTES, FILE_TOPIC
+from tierstream.offline.customer_order import FILE_TOPIC
+from tierstream.offline.replay import BATCH, DEFAULT_MAX_BYTES
 from tierstream.pipeline import ObjectStates, Pipeline, RawRecord
 from tierstream.policy import load_policy
 

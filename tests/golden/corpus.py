@@ -32,6 +32,7 @@ DECIDED_AT = datetime(2027, 1, 1, tzinfo=UTC)
 stay within a year of the generated events (2026-01 to early 2027)."""
 MAX_BYTES = 65536
 KINDS = ("tier_changes", "alerts", "latest", "rejected", "summary")
+PER_CUSTOMER = ("tier_changes", "alerts")  # whose order across customers is not promised
 VOLATILE_FIELD = "decided_at"
 DIGESTS_FILE = Path(__file__).resolve().parent / "digests.json"
 
@@ -125,13 +126,21 @@ FILES = {  # output kind -> the file `replay --out` writes it to
 
 
 def outputs_of(out: Path) -> dict[str, list[str]]:
-    """The canonical text lines of every output kind, in file order (publication order;
-    latest tiers sorted by customer). The only function that reads the output files."""
-    outputs = {
-        kind: [canonical(json.loads(line))
-               for line in (out / name).read_text(encoding="utf-8").splitlines()]
-        for kind, name in FILES.items()
-    }
+    """The canonical text lines of every output kind. The only function that reads the
+    output files.
+
+    Tier changes and alerts are taken customer by customer (customers sorted by id),
+    each customer's in file order: that order is what the replay promises (a
+    consumer can rely on no other), and it is the same whether a replay decides in
+    file order, customer by customer, or in several jobs. Latest tiers are sorted by
+    customer and rejected lines by line number in the files themselves."""
+    outputs = {}
+    for kind, name in FILES.items():
+        bodies = [json.loads(line)
+                  for line in (out / name).read_text(encoding="utf-8").splitlines()]
+        if kind in PER_CUSTOMER:
+            bodies.sort(key=lambda body: str(body["customer_id"]))  # stable: file order kept
+        outputs[kind] = [canonical(body) for body in bodies]
     outputs["summary"] = [canonical(json.loads((out / "summary.json").read_text("utf-8")))]
     return outputs
 

@@ -11,16 +11,16 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tierstream.cli.base import CliError, non_negative_int, positive_int
 from tierstream.cli.progress import ReplayProgress
 from tierstream.core.state import CustomerState
+from tierstream.offline.customer_order import Select
 from tierstream.offline.jobs import JobFailed, replay_jobs
 from tierstream.offline.replay import Replayed, replay, replay_into
-from tierstream.offline.split import customer_of
 from tierstream.offline.tally import Totals
 from tierstream.offline.whatif import compare
 from tierstream.policy import DEFAULT_POLICY_FILE, Policy, load_policy
@@ -37,7 +37,7 @@ def _events_file(events: str) -> Path:
 
 
 def _replay(
-    path: Path, policy: Policy, select: Callable[[bytes], bool] | None = None,
+    path: Path, policy: Policy, select: Select | None = None,
     what: str = "replay",
 ) -> Replayed:
     """The replay behind `whatif` and `explain`: outputs not written, nor encoded."""
@@ -120,7 +120,7 @@ def _explain_cmd(args: argparse.Namespace, settings: Settings | None) -> int:
         # Only the customer's own lines are decided: the others are skipped unparsed.
         customer, policy = args.customer, load_policy(args.policy)
         replayed = _replay(_events_file(args.events), policy,
-                           select=lambda line: customer_of(line) == customer)
+                           select=lambda line_customer: line_customer == customer)
         body = explanation_from_replay(replayed.states, customer, policy)
     print(json.dumps(body, indent=2) if args.json else render_explanation(body))
     return 0

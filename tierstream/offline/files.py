@@ -1,7 +1,8 @@
 """The replay's output files, written as outputs are decided.
 
 One JSON-lines file per output topic, named like it, plus `rejected.jsonl` and
-`summary.json`. Tier changes, alerts and rejected lines go to disk at once. Of the
+`summary.json`. Tier changes and alerts go to disk at once, customer by customer as
+they are decided; rejected lines are sorted by line number (rejected.py). Of the
 latest tiers only the last per customer counts (the file is sorted by customer, as
 the compacted topic keeps the last), so none is built per decision: the pipeline
 runs with `encode_latest` off, this keeps the reasons of each customer's last
@@ -22,6 +23,7 @@ from typing import BinaryIO
 from schemas.outputs import Reason
 from tierstream.core.engine import encode_output, latest_of
 from tierstream.core.state import CustomerState
+from tierstream.offline.rejected import RejectedLines
 from tierstream.offline.tally import Totals
 from tierstream.pipeline import Decided
 
@@ -40,7 +42,7 @@ class OutputFiles:
         self.folder = folder
         self._changes = self._open(TIER_CHANGES)
         self._alerts = self._open(ALERTS)
-        self._rejected = self._open(REJECTED)
+        self._rejected = RejectedLines(folder / REJECTED)
         # customer id -> the reasons of their last decision (all under one policy version)
         self._latest: dict[str, tuple[Reason, ...]] = {}
         self._policy_version = ""
@@ -62,8 +64,8 @@ class OutputFiles:
         self._policy_version = decided.policy.version
         for outcome in decided.outcomes:
             if outcome.rejected is not None:
-                self._rejected.write(rejected_line(
-                    outcome.record.offset, outcome.rejected.reason, outcome.rejected.detail))
+                self._rejected.add(
+                    outcome.record.offset, outcome.rejected.reason, outcome.rejected.detail)
 
     def finish(self, totals: Totals, states: Mapping[str, CustomerState]) -> list[Path]:
         """Write the latest tiers (built from each customer's final state, sorted by
@@ -73,13 +75,15 @@ class OutputFiles:
             for customer in sorted(self._latest):
                 latest = latest_of(states[customer], self._latest[customer], version)
                 tiers.write(encode_output(latest) + b"\n")
+        self._rejected.write()
         write_summary(self.folder / SUMMARY, totals)
         self.close()
         return [self.folder / name for name in ALL]
 
     def close(self) -> None:
-        for f in (self._changes, self._alerts, self._rejected):
+        for f in (self._changes, self._alerts):
             f.close()
+        self._rejected.close()
 
     def __enter__(self) -> OutputFiles:
         return self
@@ -87,10 +91,6 @@ class OutputFiles:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
-
-
-def rejected_line(line: int, reason: str, detail: str) -> bytes:
-    return (json.dumps({"line": line, "reason": reason, "detail": detail}) + "\n").encode()
 
 
 def write_summary(path: Path, totals: Totals) -> None:

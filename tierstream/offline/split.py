@@ -55,7 +55,8 @@ def _decoded_customer(line: bytes) -> str | None:
 
 
 class JobSelector:
-    """`selector(line)`: whether job `index` of `jobs` decides this line."""
+    """`selector(customer id)`: whether job `index` of `jobs` decides that customer's
+    lines (None: a line without a customer id)."""
 
     def __init__(self, index: int, jobs: int) -> None:
         if not 0 <= index < jobs:
@@ -63,8 +64,7 @@ class JobSelector:
         self.index, self.jobs = index, jobs
         self._job: dict[str, int] = {}  # customer id -> job (murmur2 once per customer)
 
-    def __call__(self, line: bytes) -> bool:
-        customer = customer_of(line)
+    def __call__(self, customer: str | None) -> bool:
         if customer is None:
             return self.index == 0
         job = self._job.get(customer)
