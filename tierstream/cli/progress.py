@@ -20,6 +20,13 @@ _BAR = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}B/{total_fmt}B [{elapsed}<{rema
 _BAR_NO_SIZE = "{desc}: {n_fmt}B [{elapsed}{postfix}]"
 
 
+class _Bar(tqdm):  # type: ignore[misc]  # tqdm is untyped
+    """A bar without tqdm's monitor thread (it only tunes the refresh of slow bars):
+    `replay --jobs` forks its jobs only from a process with a single thread."""
+
+    monitor_interval = 0
+
+
 class _Progress:
     """What both kinds share: the rate, the closing line in a log, the context."""
 
@@ -75,7 +82,7 @@ class ReplayProgress(_Progress):
         self.printed = False
         self.bar: tqdm | None = None
         if stream.isatty():
-            self.bar = tqdm(total=total_bytes, desc=what, file=stream, unit="B",
+            self.bar = _Bar(total=total_bytes, desc=what, file=stream, unit="B",
                             unit_scale=True, unit_divisor=1024, dynamic_ncols=True,
                             bar_format=_BAR if total_bytes else _BAR_NO_SIZE)
 
@@ -127,7 +134,7 @@ class CountProgress(_Progress):
         self.printed = False
         self.bar: tqdm | None = None
         if stream.isatty():
-            self.bar = tqdm(total=total, desc=what, file=stream, unit=f" {unit}",
+            self.bar = _Bar(total=total, desc=what, file=stream, unit=f" {unit}",
                             unit_scale=True, dynamic_ncols=True)
 
     def __call__(self, done: int) -> None:

@@ -3,15 +3,21 @@
 Each job reads the file itself and keeps the lines of its customers (split.py), so
 nothing is shipped between processes but a progress counter; each writes its own
 output files and totals, and the parent merges them (merge.py). Processes, not
-threads: deciding is CPU-bound Python.
+threads: deciding is CPU-bound Python. On Linux a job is forked from a parent that
+runs a single thread, so it starts with everything imported (0.2 s sooner per run);
+otherwise it is spawned, a clean interpreter, since a fork copies no other thread
+and a lock one of them held would stay locked in the job.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from multiprocessing.connection import wait
+from multiprocessing.context import ForkContext, SpawnContext
 from multiprocessing.sharedctypes import SynchronizedArray
 from pathlib import Path
 
@@ -50,7 +56,7 @@ def replay_jobs(
     poll_seconds: float = 0.2,
 ) -> tuple[Totals, list[Path]]:
     """Replay `events` in `jobs` processes; the merged totals and (with `out`) files."""
-    context = multiprocessing.get_context("spawn")  # a clean interpreter: no inherited state
+    context = _context()
     shared: SynchronizedArray[int] = context.Array("q", 2 * jobs)  # per job: bytes, events
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -81,6 +87,12 @@ def replay_jobs(
             for spec in specs)
         paths = merge_outputs([s.folder for s in specs], out, totals) if out is not None else []
     return totals, paths
+
+
+def _context() -> ForkContext | SpawnContext:
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def _report(shared: SynchronizedArray[int], jobs: int, progress: Progress) -> None:

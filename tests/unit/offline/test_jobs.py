@@ -4,6 +4,8 @@ customer's in the same order, the same sorted files and the same summary."""
 from __future__ import annotations
 
 import json
+import sys
+import threading
 from collections import defaultdict
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 
 from tierstream.cli.main import main
 from tierstream.demo.generator import generate
-from tierstream.offline.jobs import replay_jobs
+from tierstream.offline.jobs import _context, replay_jobs
 from tierstream.offline.replay import replay_into
 from tierstream.policy import load_policy
 
@@ -70,3 +72,18 @@ def test_jobs_without_an_output_folder_still_give_the_summary(
 def test_jobs_must_be_at_least_one(events: Path) -> None:
     with pytest.raises(SystemExit):
         main(["replay", str(events), "--jobs", "0"])
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="jobs are forked on Linux only")
+def test_jobs_are_forked_only_from_a_single_thread(events: Path, tmp_path: Path) -> None:
+    assert _context().get_start_method() == "fork"
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert _context().get_start_method() == "spawn"
+        _, paths = replay_jobs(events, POLICY, 2, tmp_path)  # spawned jobs work too
+        assert json.loads(paths[-1].read_text())["customers"] == 120
+    finally:
+        stop.set()
+        other.join()
