@@ -49,7 +49,7 @@ def customer_batches(
 ) -> Generator[tuple[int, list[RawRecord]], None, None]:
     """Records of the selected non-blank lines (offset: the line number), customer by
     customer, in batches of `size`, each with how far through the input it is in bytes
-    (the first pass counts nothing: it only reads). Spill files go to a temporary
+    (batches come once the first pass has read it all). Spill files go to a temporary
     folder inside `scratch` (None: the system's), removed when this is closed."""
     with ExitStack() as stack:
         buckets = _Buckets(_bucket_count(lines, bucket_bytes), bucket_bytes, scratch, stack)
@@ -65,7 +65,7 @@ def customer_batches(
             if index >= 0 and (line := raw.strip()):
                 buckets.add(index, number, line)
         del known
-        total, done = buckets.count, 0
+        total, done = buckets.lines, 0
         records: list[RawRecord] = []
         for bucket in buckets.all:
             numbers, customers, texts = bucket.take()
@@ -142,7 +142,7 @@ class _Buckets:
         self.limit, self.scratch, self.stack = limit, scratch, stack
         self.folder: Path | None = None
         self.held = 0  # bytes of text held in memory
-        self.count = 0  # lines added
+        self.lines = 0  # lines added
 
     def add(self, customer: int, number: int, text: bytes) -> None:
         """A line of the customer numbered `customer` (a bucket holds every `len`th)."""
@@ -150,7 +150,7 @@ class _Buckets:
         bucket.numbers.append(number)
         bucket.customers.append(customer)
         bucket.texts.append(text)
-        self.count += 1
+        self.lines += 1
         self.held += len(text)
         if self.held > self.limit:
             self._spill()
