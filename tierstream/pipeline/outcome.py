@@ -4,14 +4,16 @@ The pipeline counts nothing itself (it must not depend on a metrics library); it
 says per record what a counter needs and leaves the counting to the caller. Only
 small values are kept, never the output models: a batch's outcomes live until the
 batch ends, and holding every output of a batch costs the cache and the garbage
-collector more than the deciding. Read-only by convention (see records.py).
+collector more than the deciding. A msgspec struct, read-only by convention but for
+`challenger`, set after the champion's outcome is built (see records.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+
+import msgspec
 
 from schemas.outputs import Standing
 from schemas.vocabulary import AlertType, Grade, Severity, Tier
@@ -26,8 +28,7 @@ AlertSeen = tuple[AlertType, Severity]
 StandingSeen = tuple[Tier, Grade]
 
 
-@dataclass(slots=True)
-class Outcome:
+class Outcome(msgspec.Struct, gc=False):
     record: RawRecord
     customer_id: str | None = None
     consumed: str | None = None  # event type; "invalid" if undecodable; None: not an input event

@@ -2,14 +2,17 @@
 
 Plain data with no client library behind it, so the worker adapts faust's messages
 to `RawRecord` and the replay its file lines, and each maps a `Send`'s role to a
-topic (or a file) of its own. Read-only by convention, not `frozen`: a frozen
-dataclass costs a microsecond more to build, and a few are built per event.
+topic (or a file) of its own. msgspec structs, read-only by convention: a few are
+built per event, and a struct builds in a third of a slotted dataclass's time (a
+frozen one costs more still). They hold no cycles, so the garbage collector does
+not track them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 Role = Literal["tier_change", "alert", "latest", "dead_letter", "forward", "erasure",
                "challenger_tier_change", "challenger_alert"]
@@ -18,8 +21,7 @@ forwarded to its customer's home partition, the audit record of an erasure, or a
 challenger policy's tier change or alert (challenger.py)."""
 
 
-@dataclass(slots=True)
-class RawRecord:
+class RawRecord(msgspec.Struct, gc=False):
     """One input record as read: a Kafka record, or a line of a file."""
 
     topic: str
@@ -30,8 +32,7 @@ class RawRecord:
     value: bytes | None
 
 
-@dataclass(slots=True)
-class Send:
+class Send(msgspec.Struct, gc=False):
     """One record to publish, in the order the pipeline decided it."""
 
     role: Role
