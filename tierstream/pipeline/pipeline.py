@@ -221,11 +221,11 @@ def _published(
     decision: Decision,
 ) -> tuple[ChangeSeen | None, tuple[AlertSeen, ...], StandingSeen | None]:
     """What the decision published, as the small values an outcome keeps."""
-    change, state = decision.tier_change, decision.state
+    change, alerts, state = decision.tier_change, decision.alerts, decision.state
     assert state.tier is not None, "a decided state has a tier"
     assert state.grade is not None, "a decided state has a grade"
     return (
         (change.previous, change.current) if change is not None else None,
-        tuple((a.type, a.severity) for a in decision.alerts),
+        tuple([(a.type, a.severity) for a in alerts]) if alerts else (),
         (state.tier, state.grade),
     )
