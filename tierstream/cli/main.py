@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from tierstream import __version__
+import tierstream
 from tierstream.cli import (
     backfill,
     dlq,
@@ -34,13 +34,23 @@ if TYPE_CHECKING:
     from tierstream.settings import Settings
 
 
+class _Version(argparse.Action):
+    """`--version`, reading the version only when asked (see tierstream/__init__.py)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"tierstream {tierstream.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tierstream",
         description="Real-time bank customer tiering on Kafka. Settings come from "
         "TIERSTREAM_* environment variables (docs/configuration.md).",
     )
-    parser.add_argument("--version", action="version", version=f"tierstream {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="show the installed version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     for group in (worker, serve, kafka_tools, generate, schemas, policy, offline, history,
                   backfill, dlq, erase):

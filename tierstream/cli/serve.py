@@ -9,8 +9,6 @@ queries once it has caught up with the changelog.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
 from typing import TYPE_CHECKING, Any
 
 from tierstream.cli.base import run_async
@@ -21,6 +19,9 @@ if TYPE_CHECKING:
 
 
 async def _run(settings: Settings, policy: Policy) -> None:
+    import asyncio
+    import signal
+
     from streams.kafka.topics import changelog_specs, create_topics
     from streams.query.app import build, serve
 
@@ -35,6 +36,7 @@ async def _run(settings: Settings, policy: Policy) -> None:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
     import logging
 
     import uvloop
