@@ -19,20 +19,20 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import struct
 import tempfile
 from array import array
 from collections.abc import Callable, Generator, Iterable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import BinaryIO
 
 from tierstream.offline.split import customer_of
 from tierstream.pipeline import RawRecord
 
 BUCKET_BYTES = 16 << 20  # line bytes a bucket holds: the second pass keeps one in memory
 UNKNOWN_SIZE_BUCKETS = 64  # when the input's size is not known up front
-MAX_BUCKETS = 1024  # open spill files at once
+MAX_BUCKETS = 1024  # spill files; past 16 GB of input, a bucket holds more
 FILE_TOPIC = "file"  # the `topic` of a record read from a file
 
 Select = Callable[[str | None], bool]
@@ -57,12 +57,15 @@ def customer_batches(
         read = 0
         for number, raw in enumerate(lines, start=1):
             read += len(raw)
-            customer = customer_of(raw)  # a line's ends are blank: the same as stripped
+            line = raw.strip()  # as the pipeline decodes it
+            if not line:
+                continue
+            customer = customer_of(line)
             index = known.get(customer, -2)
             if index == -2:
                 index = known[customer] = (
                     len(known) if select is None or select(customer) else -1)
-            if index >= 0 and (line := raw.strip()):
+            if index >= 0:
                 buckets.add(index, number, line)
         del known
         total, done = buckets.lines, 0
@@ -79,14 +82,18 @@ def customer_batches(
 
 
 def _bucket_count(lines: Iterable[bytes], bucket_bytes: int) -> int:
-    """Enough buckets that one holds about `bucket_bytes`, from the input's size."""
+    """Enough buckets that one holds about `bucket_bytes`, from the input's size (a
+    list's, or a regular file's; a pipe's is not known)."""
     if isinstance(lines, list):
         size = sum(len(line) for line in lines)
     else:
         try:
-            size = os.fstat(lines.fileno()).st_size  # type: ignore[attr-defined]
+            status = os.fstat(lines.fileno())  # type: ignore[attr-defined]
         except (AttributeError, OSError, ValueError):
             return UNKNOWN_SIZE_BUCKETS
+        if not stat.S_ISREG(status.st_mode):
+            return UNKNOWN_SIZE_BUCKETS
+        size = status.st_size
     return max(1, min(MAX_BUCKETS, math.ceil(size / bucket_bytes)))
 
 
@@ -95,38 +102,41 @@ _CHUNK = struct.Struct("<qq")  # a spilled chunk's header: lines, bytes of text
 
 class _Bucket:
     """Some customers' lines: line numbers, customer numbers and texts, held in
-    memory, and chunks of them spilled to `file`."""
+    memory, and chunks of them spilled to the file `path` (opened only to add a chunk
+    or to read them all: a thousand buckets hold no file open)."""
 
     def __init__(self) -> None:
         self.numbers, self.customers, self.texts = array("q"), array("q"), list[bytes]()
-        self.file: BinaryIO | None = None
+        self.path: Path | None = None  # once spilled
 
-    def spill(self, file: BinaryIO) -> None:
+    def spill(self, path: Path) -> None:
+        self.path = path
         text = b"".join(self.texts)
-        file.write(_CHUNK.pack(len(self.texts), len(text)))
-        self.numbers.tofile(file)
-        self.customers.tofile(file)
-        array("q", map(len, self.texts)).tofile(file)
-        file.write(text)
+        with path.open("ab") as file:
+            file.write(_CHUNK.pack(len(self.texts), len(text)))
+            self.numbers.tofile(file)
+            self.customers.tofile(file)
+            array("q", map(len, self.texts)).tofile(file)
+            file.write(text)
         self.numbers, self.customers, self.texts = array("q"), array("q"), []
 
     def take(self) -> tuple[array[int], array[int], list[bytes]]:
-        """All the bucket's lines in the order they came; its file is then closed."""
+        """All the bucket's lines in the order they came; its file is then removed."""
         numbers, customers, texts = array("q"), array("q"), list[bytes]()
-        if self.file is not None:
-            self.file.seek(0)
-            while header := self.file.read(_CHUNK.size):
-                count, length = _CHUNK.unpack(header)
-                numbers.fromfile(self.file, count)
-                customers.fromfile(self.file, count)
-                lengths = array("q")
-                lengths.fromfile(self.file, count)
-                text, at = self.file.read(length), 0
-                for n in lengths:
-                    texts.append(text[at:at + n])
-                    at += n
-            self.file.close()
-            self.file = None
+        if self.path is not None:
+            with self.path.open("rb") as file:
+                while header := file.read(_CHUNK.size):
+                    count, length = _CHUNK.unpack(header)
+                    numbers.fromfile(file, count)
+                    customers.fromfile(file, count)
+                    lengths = array("q")
+                    lengths.fromfile(file, count)
+                    text, at = file.read(length), 0
+                    for n in lengths:
+                        texts.append(text[at:at + n])
+                        at += n
+            self.path.unlink()
+            self.path = None
         numbers.extend(self.numbers)
         customers.extend(self.customers)
         texts.extend(self.texts)
@@ -135,7 +145,8 @@ class _Bucket:
 
 
 class _Buckets:
-    """The first pass's buckets; all are spilled when the lines held pass `limit`."""
+    """The first pass's buckets; all are spilled when the lines held pass `limit`, to
+    a temporary folder made at the first spill inside `scratch`, removed by `stack`."""
 
     def __init__(self, count: int, limit: int, scratch: Path | None, stack: ExitStack):
         self.all = [_Bucket() for _ in range(count)]
@@ -159,10 +170,7 @@ class _Buckets:
         if self.folder is None:
             self.folder = Path(self.stack.enter_context(
                 tempfile.TemporaryDirectory(prefix=".replay-buckets-", dir=self.scratch)))
-        for index, bucket in enumerate(self.all):
+        for number, bucket in enumerate(self.all):
             if bucket.texts:
-                if bucket.file is None:
-                    bucket.file = self.stack.enter_context(
-                        (self.folder / str(index)).open("w+b"))
-                bucket.spill(bucket.file)
+                bucket.spill(self.folder / str(number))
         self.held = 0

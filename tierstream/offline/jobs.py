@@ -12,9 +12,9 @@ and a lock one of them held would stay locked in the job.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 import tempfile
-import threading
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from multiprocessing.context import ForkContext, SpawnContext
@@ -90,8 +90,8 @@ def replay_jobs(
 
 
 def _context() -> ForkContext | SpawnContext:
-    if sys.platform == "linux" and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
+    if sys.platform == "linux" and len(os.listdir("/proc/self/task")) == 1:
+        return multiprocessing.get_context("fork")  # one thread, counting C-started ones
     return multiprocessing.get_context("spawn")
 
 
@@ -114,5 +114,5 @@ def _run(job: _Job, shared: SynchronizedArray[int]) -> None:
                                     select=select, progress=report)
         else:
             result = replay(lines, job.policy, max_bytes=job.max_bytes, select=select,
-                            progress=report)
+                            progress=report, scratch=job.folder)
     (job.folder / _TOTALS).write_text(result.tally.totals().to_json(), encoding="utf-8")

@@ -27,7 +27,8 @@ DEFAULT_MAX_BYTES = 65536
 BATCH = 1000  # lines per pipeline run: long enough to amortize, short for steady progress
 
 Progress = Callable[[int, int], None]
-"""`progress(bytes read, events decided)`, called after every batch."""
+"""`progress(how far through the input in bytes, events decided)`, called after every
+batch; customer order makes the first an estimate (customer_order.py)."""
 
 
 def _wall_clock() -> datetime:

@@ -89,9 +89,10 @@ class Tally:
     def take(self, outcomes: Iterable[Outcome]) -> None:
         for o in outcomes:
             self.events += 1
-            if o.rejected is not None:
+            if o.rejected is not None:  # the replay decides lines out of file order
                 counted = self.rejected.setdefault(o.rejected.reason, [0, o.record.offset])
                 counted[0] += 1
+                counted[1] = min(counted[1], o.record.offset)
             elif o.duplicate:
                 self.duplicates += 1
             if o.tier_change is not None:
