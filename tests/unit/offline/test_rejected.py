@@ -23,27 +23,22 @@ def test_rejections_out_of_order_are_written_by_line_number(tmp_path: Path) -> N
     assert [p.name for p in tmp_path.iterdir()] == ["rejected.jsonl"], "runs removed"
 
 
-def test_a_replay_lists_rejected_lines_in_file_order(tmp_path: Path) -> None:
-    def event(customer: str, n: int, income: object) -> bytes:
-        return json.dumps({
-            "event_id": f"{customer}-{n}", "customer_id": customer, "type": "salary.changed",
-            "occurred_at": f"2026-01-0{n}T09:00:00Z", "schema_version": 1,
-            "data": {"monthly_income": income}}).encode()
+def salary(customer: str, n: int, income: object) -> bytes:
+    return json.dumps({
+        "event_id": f"{customer}-{n}", "customer_id": customer, "type": "salary.changed",
+        "occurred_at": f"2026-01-0{n}T09:00:00Z", "schema_version": 1,
+        "data": {"monthly_income": income}}).encode()
 
-    lines = [event("B", 1, 9000), event("A", 1, -1), event("B", 2, "x"), b"{broken",
-             event("A", 2, 5000), event("B", 3, -5)]
+
+def test_a_replay_lists_rejected_lines_in_file_order(tmp_path: Path) -> None:
+    lines = [salary("B", 1, 9000), salary("A", 1, -1), salary("B", 2, "x"), b"{broken",
+             salary("A", 2, 5000), salary("B", 3, -5)]
     replay_into(tmp_path, lines, load_policy())
     written = [json.loads(x) for x in (tmp_path / "rejected.jsonl").read_text().splitlines()]
     assert [w["line"] for w in written] == [2, 3, 4, 6]
 
 
 def test_the_summary_names_a_reasons_first_line_in_the_file(tmp_path: Path) -> None:
-    def salary(customer: str, n: int, income: object) -> bytes:
-        return json.dumps({
-            "event_id": f"{customer}-{n}", "customer_id": customer, "type": "salary.changed",
-            "occurred_at": f"2026-01-0{n}T09:00:00Z", "schema_version": 1,
-            "data": {"monthly_income": income}}).encode()
-
     # B's lines are decided first (B comes first), so its bad line 4 is rejected
     # before A's bad line 3
     lines = [salary("B", 1, 9000), salary("A", 1, 9000), salary("A", 2, "x"),
